@@ -1,0 +1,41 @@
+# The two commands of the README: `make dev` runs the product on its embedded default,
+# `make test` installs everything the tests need and runs the checks.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
+# check our obscured passwords with rclone's own reveal.
+APT_PACKAGES := zookeeper rclone
+
+.PHONY: dev test lint typecheck unit system-packages clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+dev: $(BIN)/.installed
+	$(BIN)/gateway dev
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check gateway tests bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+test: $(BIN)/.installed system-packages lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

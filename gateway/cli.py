@@ -1,0 +1,135 @@
+"""The ``gateway`` command: ``serve`` (production), ``dev`` (embedded default), ``sim``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 3
+
+
+def _config_error(exc: ValidationError) -> int:
+    print("gateway: invalid configuration:", file=sys.stderr)
+    for error in exc.errors():
+        name = "GATEWAY_" + "_".join(str(p) for p in error["loc"]).upper()
+        print(f"  {name}: {error['msg']}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.catalog import CatalogError, load_service_templates
+    from gateway.config import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        return _config_error(exc)
+    if not settings.oidc_issuers:
+        print("gateway: GATEWAY_OIDC_ISSUERS is empty, so no token could ever be accepted.",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        load_service_templates(settings.job_specs_dir)
+    except CatalogError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level)
+    return EXIT_OK
+
+
+async def _run_until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _dev(args: argparse.Namespace) -> int:
+    from gateway.devstack import DevStack
+    from gateway.sim import SimConfig
+
+    sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent)
+    stack = DevStack(host=args.host, port=args.port, sim_config=sim_config,
+                     job_specs_dir=args.job_specs)
+    async with stack as info:
+        if args.info_file:
+            info.write(args.info_file)
+        print(f"""
+gateway dev is running (development only: the token issuer below is not for production).
+
+  gateway    {info.gateway_url}      (API docs: {info.gateway_url}/docs)
+  marathon   {info.marathon_url}   (simulated)
+  chronos    {info.chronos_url}   (simulated)
+  mesos      {info.mesos_url}   (simulated)
+  issuer     {info.issuer_url}
+
+Tokens (valid 8 hours):""", flush=True)
+        for user, token in info.tokens.items():
+            print(f"  {user.upper()}_TOKEN={token}\n", flush=True)
+        print(f"Try:\n  curl -H \"Authorization: Bearer $ALICE_TOKEN\" {info.gateway_url}/v1/deployments"
+              "\n\nCtrl-C stops everything.", flush=True)
+        await _run_until_signal()
+    print("gateway dev stopped.", flush=True)
+    return EXIT_OK
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    return asyncio.run(_dev(args))
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from gateway.sim.cli import run_sim
+
+    return run_sim(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the production server (configured by GATEWAY_*)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                       help="proxies whose X-Forwarded-* headers are trusted (the Apache in front)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    dev = sub.add_parser("dev", help="simulated cluster + development token issuer + gateway")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000, help="gateway port (default 8000)")
+    dev.add_argument("--info-file", type=Path, help="also write URLs and tokens as JSON here")
+    dev.add_argument("--agents", type=int, default=2, help="simulated Mesos agents")
+    dev.add_argument("--gpus-per-agent", type=int, default=1)
+    dev.add_argument("--job-specs", type=Path, default=Path("job_specs"))
+    dev.set_defaults(func=cmd_dev)
+
+    sim = sub.add_parser("sim", help="the simulated cluster alone (Marathon, Chronos, Mesos)")
+    sim.set_defaults(func=cmd_sim)
+    try:
+        from gateway.sim.cli import add_sim_arguments
+    except ImportError:
+        pass
+    else:
+        add_sim_arguments(sim)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Marathon v2 REST API, the calls the gateway needs, with Marathon's errors mapped to ours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from gateway.clients.upstream import UpstreamClient
+from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError
+
+
+def marathon_has_no_leader(response: httpx.Response) -> bool:
+    # Standbys answer 503 (1.5-1.6) or 502 (1.7+) with an HTML page while no leader is elected.
+    return response.status_code in (502, 503) and "current leader" in response.text
+
+
+class MarathonClient:
+    def __init__(self, upstream: UpstreamClient) -> None:
+        self._upstream = upstream
+
+    async def create_app(self, app: dict[str, Any]) -> dict[str, Any]:
+        # POST is not idempotent: a retry after a lost answer could create a second app.
+        response = await self._upstream.request("POST", "/v2/apps", json=app, idempotent=False)
+        return _json_or_raise(response, what=f"app {app.get('id')}")
+
+    async def get_app(self, app_id: str) -> dict[str, Any] | None:
+        response = await self._upstream.request(
+            "GET", f"/v2/apps{app_id}", params={"embed": ["app.tasks", "app.lastTaskFailure"]},
+            idempotent=True)
+        if response.status_code == 404:
+            return None
+        app = _json_or_raise(response, what=f"app {app_id}").get("app")
+        if not isinstance(app, dict):
+            raise UpstreamError("Marathon answered with an unexpected document.")
+        return app
+
+    async def list_apps(self, label_selector: str) -> list[dict[str, Any]]:
+        response = await self._upstream.request(
+            "GET", "/v2/apps",
+            params={"label": label_selector, "embed": ["apps.tasks", "apps.lastTaskFailure"]},
+            idempotent=True)
+        apps = _json_or_raise(response, what="apps").get("apps")
+        return [a for a in apps if isinstance(a, dict)] if isinstance(apps, list) else []
+
+    async def delete_app(self, app_id: str) -> None:
+        response = await self._upstream.request("DELETE", f"/v2/apps{app_id}",
+                                                params={"force": "true"}, idempotent=True)
+        if response.status_code == 404:
+            raise NotFound("No such deployment.")
+        _json_or_raise(response, what=f"app {app_id}")
+
+    async def restart_app(self, app_id: str) -> None:
+        response = await self._upstream.request("POST", f"/v2/apps{app_id}/restart",
+                                                params={"force": "true"}, idempotent=True)
+        if response.status_code == 404:
+            raise NotFound("No such deployment.")
+        _json_or_raise(response, what=f"app {app_id}")
+
+    async def queue(self) -> dict[str, dict[str, Any]]:
+        """The launch queue, by app id: why apps wait (e.g. InsufficientGpus)."""
+        response = await self._upstream.request("GET", "/v2/queue", idempotent=True)
+        entries = _json_or_raise(response, what="queue").get("queue") or []
+        return {e["app"]["id"]: e for e in entries
+                if isinstance(e, dict) and isinstance(e.get("app"), dict) and "id" in e["app"]}
+
+
+def _json_or_raise(response: httpx.Response, *, what: str) -> dict[str, Any]:
+    status = response.status_code
+    if 200 <= status < 300:
+        try:
+            data = response.json()
+        except ValueError:
+            raise UpstreamError("Marathon answered with something that is not JSON.") from None
+        return data if isinstance(data, dict) else {"items": data}
+    body = _safe_json(response)
+    message = str(body.get("message") or "")
+    if status == 409:
+        raise Conflict(f"Marathon refused to change {what}: it is locked or already exists.")
+    if status == 422:
+        errors = []
+        details = body.get("details")
+        for detail in details if isinstance(details, list) else []:
+            for text in detail.get("errors") or []:
+                errors.append({"field": f"marathon{detail.get('path', '/')}", "message": str(text)})
+        raise InvalidInput(f"Marathon refused {what}: {message or 'invalid'}.", errors)
+    if status in (401, 403):
+        raise UpstreamError("The gateway's credentials for Marathon were refused.")
+    raise UpstreamError(f"Marathon failed on {what} (HTTP {status}).")
+
+
+def _safe_json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

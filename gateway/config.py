@@ -1,0 +1,129 @@
+"""Settings of the gateway, read from the environment (prefix ``GATEWAY_``) and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CommaList = Annotated[list[str], NoDecode]
+
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is documented; `gateway serve --help-config` lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
+
+    # Upstream schedulers
+    zk_hosts: str = Field(
+        "",
+        description="ZooKeeper connection string (host:port,host:port[/chroot] or zk://...). "
+        "Empty: use the static *_URL settings.",
+    )
+    zk_mesos_path: str = Field("/mesos", description="ZooKeeper path where Mesos masters contend.")
+    zk_marathon_path: str = Field(
+        "/marathon/leader-curator", description="ZooKeeper path of Marathon's leader latch."
+    )
+    zk_chronos_path: str = Field(
+        "/chronos/state/candidate", description="ZooKeeper path of Chronos' leader latch."
+    )
+    marathon_url: str = Field(
+        "http://127.0.0.1:8080", description="Marathon base URL, used when ZooKeeper is not configured."
+    )
+    chronos_url: str = Field(
+        "http://127.0.0.1:4400", description="Chronos base URL, used when ZooKeeper is not configured."
+    )
+    mesos_url: str = Field(
+        "http://127.0.0.1:5050", description="Mesos master URL, used when ZooKeeper is not configured."
+    )
+    marathon_user: str = Field("", description="HTTP Basic user for Marathon (empty: no credentials).")
+    marathon_password: SecretStr = Field(SecretStr(""), description="HTTP Basic password for Marathon.")
+    chronos_user: str = Field("", description="HTTP Basic user for Chronos (empty: no credentials).")
+    chronos_password: SecretStr = Field(SecretStr(""), description="HTTP Basic password for Chronos.")
+    marathon_group: str = Field(
+        "/gateway",
+        description="Marathon group under which deployments are created (a valid Marathon path).",
+    )
+    upstream_timeout: float = Field(10.0, gt=0, description="Seconds to wait for an upstream answer.")
+    chronos_gpus: bool = Field(
+        False, description="Whether the Chronos build has the GPU patch (PR #810) enabled."
+    )
+
+    # Publishing
+    lb_host: str = Field(
+        "127.0.0.1", description="Host name of the marathon-lb load balancer shown in endpoints."
+    )
+
+    # Authentication and authorization
+    oidc_issuers: CommaList = Field(
+        default_factory=list,
+        description="Trusted OpenID Connect issuers, comma separated, exactly as in the tokens' iss. "
+        "http:// is accepted only for loopback hosts.",
+    )
+    oidc_audience: str = Field("", description="Required audience (aud); empty: not checked.")
+    oidc_algorithms: CommaList = Field(
+        default_factory=lambda: ["RS256"], description="Accepted JWS algorithms (asymmetric only)."
+    )
+    groups_claims: CommaList = Field(
+        default_factory=lambda: ["groups", "wlcg.groups", "entitlements", "eduperson_entitlement"],
+        description="Claims that carry the user's groups, in order of preference.",
+    )
+    required_groups: CommaList = Field(
+        default_factory=list, description="Groups allowed to use the gateway; empty: any valid token."
+    )
+    admin_groups: CommaList = Field(
+        default_factory=list, description="Groups whose members see and act on everything."
+    )
+
+    # Catalog
+    job_specs_dir: Path = Field(
+        Path("job_specs"), description="Directory with the module catalog and templates."
+    )
+
+    @field_validator("oidc_issuers", "oidc_algorithms", "groups_claims", "required_groups",
+                     "admin_groups", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("oidc_issuers")
+    @classmethod
+    def _issuers_use_https(cls, issuers: list[str]) -> list[str]:
+        for issuer in issuers:
+            scheme = urlsplit(issuer).scheme
+            if scheme == "https" or (scheme == "http" and is_loopback_url(issuer)):
+                continue
+            raise ValueError(f"issuer {issuer!r} must use https:// (http:// only on loopback)")
+        return issuers
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_algorithms_only(cls, algorithms: list[str]) -> list[str]:
+        allowed = {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"}
+        bad = [alg for alg in algorithms if alg not in allowed]
+        if bad or not algorithms:
+            raise ValueError(f"unsupported algorithms {bad}; choose from {sorted(allowed)}")
+        return algorithms
+
+    @field_validator("marathon_group")
+    @classmethod
+    def _absolute_group(cls, group: str) -> str:
+        if not group.startswith("/") or group.endswith("/"):
+            raise ValueError("must be an absolute Marathon path without a trailing slash, e.g. /gateway")
+        return group

@@ -1,0 +1,93 @@
+"""A development-only OpenID Connect token issuer, for ``gateway dev`` and the tests.
+
+It publishes a discovery document and a JWKS and mints RS256 access tokens for demo users.
+``gateway serve`` never imports it: production trusts only the issuers an operator configured.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+from jose import jwk, jwt
+
+DEMO_GROUP = "deep"
+ADMIN_GROUP = "deep/admins"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    groups: tuple[str, ...]
+
+
+DEMO_USERS = (
+    DemoUser("alice", "Alice Example", (DEMO_GROUP,)),
+    DemoUser("bob", "Bob Example", (DEMO_GROUP,)),
+    DemoUser("admin", "Ada Admin", (DEMO_GROUP, ADMIN_GROUP)),
+)
+
+
+class DevIssuer:
+    def __init__(self, issuer: str, *, kid: str | None = None) -> None:
+        self.issuer = issuer
+        self.kid = kid or f"dev-{uuid.uuid4().hex[:8]}"
+        self._private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._private_pem = self._private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()).decode()
+
+    @property
+    def public_jwk(self) -> dict[str, Any]:
+        public_pem = self._private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        key: dict[str, Any] = jwk.construct(public_pem, "RS256").to_dict()
+        key.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
+        return key
+
+    def mint(self, subject: str, *, groups: tuple[str, ...] = (), lifetime: int = 8 * 3600,
+             extra: dict[str, Any] | None = None, headers: dict[str, Any] | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer, "sub": subject, "iat": now, "nbf": now, "exp": now + lifetime,
+            "jti": uuid.uuid4().hex, "client_id": "gateway-dev", "groups": list(groups),
+        }
+        claims.update(extra or {})
+        return str(jwt.encode(claims, self._private_pem, algorithm="RS256",
+                              headers={"kid": self.kid, **(headers or {})}))
+
+    def demo_tokens(self, lifetime: int = 8 * 3600) -> dict[str, str]:
+        return {
+            user.username: self.mint(
+                f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
+                extra={"name": user.name, "preferred_username": user.username,
+                       "email": f"{user.username}@example.org"})
+            for user in DEMO_USERS
+        }
+
+    def asgi_app(self) -> FastAPI:
+        app = FastAPI(title="gateway development token issuer", docs_url=None, redoc_url=None,
+                      openapi_url=None)
+        base = self.issuer.rstrip("/")
+
+        @app.get("/.well-known/openid-configuration")
+        def discovery() -> dict[str, Any]:
+            return {
+                "issuer": self.issuer, "jwks_uri": f"{base}/jwk",
+                "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
+                "userinfo_endpoint": f"{base}/userinfo",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": ["code"], "subject_types_supported": ["public"],
+            }
+
+        @app.get("/jwk")
+        def jwks() -> dict[str, Any]:
+            return {"keys": [self.public_jwk]}
+
+        return app

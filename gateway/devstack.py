@@ -1,0 +1,96 @@
+"""The embedded default: simulated cluster + development token issuer + gateway, in one loop.
+
+Used by ``gateway dev`` and by the end-to-end tests, so both exercise exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from gateway.serving import EmbeddedServer, bind_socket
+from gateway.sim import SimCluster, SimConfig
+
+
+@dataclass(frozen=True)
+class DevInfo:
+    gateway_url: str
+    marathon_url: str
+    chronos_url: str
+    mesos_url: str
+    issuer_url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        path.chmod(0o600)  # it holds bearer tokens
+
+
+class DevStack:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
+                 sim_config: SimConfig | None = None, job_specs_dir: Path = Path("job_specs"),
+                 settings: dict[str, Any] | None = None) -> None:
+        self._host = host
+        self._port = port
+        self._sim_config = sim_config or SimConfig(host=host)
+        self._job_specs_dir = job_specs_dir
+        self._overrides = settings or {}
+        self._servers: list[EmbeddedServer] = []
+        self._sim: SimCluster | None = None
+        self.issuer: DevIssuer | None = None
+        self.info: DevInfo | None = None
+
+    async def __aenter__(self) -> DevInfo:
+        try:
+            return await self._start()
+        except BaseException:
+            await self._stop()
+            raise
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self._stop()
+
+    async def _start(self) -> DevInfo:
+        self._sim = SimCluster(self._sim_config)
+        sim = await self._sim.__aenter__()
+        issuer_socket = bind_socket(self._host)
+        issuer_url = f"http://{self._host}:{issuer_socket.getsockname()[1]}/"
+        self.issuer = DevIssuer(issuer_url)
+        issuer_server = EmbeddedServer(self.issuer.asgi_app(), self._host, sock=issuer_socket)
+        await self._start_server(issuer_server)
+        settings = Settings(**{
+            "oidc_issuers": [issuer_url],
+            "marathon_url": sim.marathon_url,
+            "chronos_url": sim.chronos_url or "",
+            "mesos_url": sim.mesos_url,
+            "lb_host": self._host,
+            "required_groups": [DEMO_GROUP],
+            "admin_groups": [ADMIN_GROUP],
+            "job_specs_dir": self._job_specs_dir,
+            **self._overrides,
+        })
+        gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)
+        await self._start_server(gateway_server)
+        self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url,
+                            chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,
+                            issuer_url=issuer_url, tokens=self.issuer.demo_tokens())
+        return self.info
+
+    async def _start_server(self, server: EmbeddedServer) -> None:
+        self._servers.append(server)
+        await server.start()
+
+    async def _stop(self) -> None:
+        for server in reversed(self._servers):
+            await server.stop()
+        self._servers.clear()
+        if self._sim is not None:
+            await self._sim.__aexit__(None, None, None)
+            self._sim = None

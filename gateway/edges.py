@@ -1,0 +1,23 @@
+"""The edges (all I/O) the app builds once, in its lifespan, and hands to the routers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from gateway.auth import TokenVerifier
+from gateway.catalog import ServiceTemplates
+from gateway.clients.marathon import MarathonClient
+from gateway.config import Settings
+from gateway.discovery import LeaderSource
+
+
+@dataclass(frozen=True)
+class Edges:
+    settings: Settings
+    http: httpx.AsyncClient
+    leaders: LeaderSource
+    verifier: TokenVerifier
+    marathon: MarathonClient
+    templates: ServiceTemplates

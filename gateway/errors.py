@@ -1,0 +1,117 @@
+"""One error tree for the whole gateway, rendered as RFC 9457 problem+json.
+
+Core and edges raise these; one handler in the app turns them into responses. Anything else that
+escapes becomes a generic 500 without details, so no stack trace or upstream body ever leaks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://gateway.example.org/problems/"
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to a client."""
+
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(GatewayError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthorized(GatewayError):
+    """401 with an RFC 6750 challenge. ``error`` is None when no credentials were sent at all."""
+
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str, *, error: str | None = "invalid_token",
+                 realm: str = "gateway") -> None:
+        challenge = f'Bearer realm="{realm}"'
+        if error:
+            challenge += f', error="{error}", error_description="{_quote(detail)}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+        if error:
+            self.code = error
+
+
+class InvalidRequest(GatewayError):
+    """RFC 6750 ``invalid_request``: a malformed Authorization header."""
+
+    status, code, title = 400, "invalid_request", "Malformed request"
+
+    def __init__(self, detail: str, *, realm: str = "gateway") -> None:
+        super().__init__(detail, headers={
+            "WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_request", '
+                                f'error_description="{_quote(detail)}"'})
+
+
+class Forbidden(GatewayError):
+    status, code, title = 403, "insufficient_scope", "Not allowed"
+
+    def __init__(self, detail: str, *, realm: str = "gateway") -> None:
+        super().__init__(detail, headers={
+            "WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope", '
+                                f'error_description="{_quote(detail)}"'})
+
+
+class NotFound(GatewayError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(GatewayError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class InvalidInput(GatewayError):
+    """422: the request is well formed but its content is refused. ``errors`` name the fields."""
+
+    status, code, title = 422, "invalid_input", "Invalid input"
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail, extra={"errors": errors or []})
+
+
+class QuotaExceeded(GatewayError):
+    status, code, title = 403, "quota_exceeded", "Quota exceeded"
+
+
+class UpstreamError(GatewayError):
+    """An upstream scheduler refused or failed a call; ``detail`` is our sentence, never its body."""
+
+    status, code, title = 502, "upstream_error", "Upstream scheduler error"
+
+
+class UpstreamUnavailable(GatewayError):
+    """No leader known, or the leader does not answer."""
+
+    status, code, title = 503, "upstream_unavailable", "Upstream scheduler unavailable"
+
+
+def _quote(text: str) -> str:
+    # RFC 6750 error_description allows %x20-21 / %x23-5B / %x5D-7E: no quote or backslash.
+    return "".join(ch for ch in text if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\')

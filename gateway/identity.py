@@ -1,0 +1,33 @@
+"""Who is calling: the part of a verified token the rest of the gateway relies on."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def owner_key(issuer: str, subject: str) -> str:
+    """A stable, label-safe key for ``sub`` at ``iss``.
+
+    ``sub`` is only unique per issuer, and both may contain characters that Marathon label
+    selectors and Chronos job names refuse, so the owner is a digest of the pair.
+    """
+    digest = hashlib.sha256(f"{issuer}\x00{subject}".encode()).hexdigest()
+    return digest[:32]
+
+
+@dataclass(frozen=True)
+class Identity:
+    subject: str
+    issuer: str
+    name: str | None = None
+    email: str | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+    is_admin: bool = False
+
+    @property
+    def owner(self) -> str:
+        return owner_key(self.issuer, self.subject)
+
+    def may_act_for(self, owner: str) -> bool:
+        return self.is_admin or owner == self.owner

@@ -1,0 +1,61 @@
+"""Running ASGI apps on loopback sockets inside an existing event loop (dev stack and tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def bind_socket(host: str, port: int = 0) -> socket.socket:
+    """Bind now, so port 0 yields a free port that nobody can take before the server starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its owner, so several share one loop."""
+
+    def __init__(self, app: ASGIApp, host: str, port: int = 0, *,
+                 sock: socket.socket | None = None, log_level: str = "warning") -> None:
+        super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                                        access_log=False, lifespan="on"))
+        self._socket = sock or bind_socket(host, port)
+        self._task: asyncio.Task[None] | None = None
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.serve(sockets=[self._socket]))
+        while not self.started:
+            if self._task.done():
+                self._task.result()  # re-raise a startup failure
+                raise RuntimeError("server stopped during startup")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self.should_exit = True
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=10)
+            except TimeoutError:
+                logging.getLogger(__name__).warning("server on %s did not stop in time", self.url)
+        self._socket.close()

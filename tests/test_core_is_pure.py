@@ -1,0 +1,23 @@
+"""The core (translation, models, errors, config) does no I/O and imports no framework."""
+
+import json
+import subprocess
+import sys
+
+IO_LIBRARIES = {"httpx", "kazoo", "jose", "fastapi", "starlette", "uvicorn", "anyio"}
+
+
+def _modules_loaded_by(module: str) -> set[str]:
+    code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True).stdout
+    return {name.split(".")[0] for name in json.loads(output)}
+
+
+def test_specs_imports_no_io_library():
+    assert not (_modules_loaded_by("gateway.specs") & IO_LIBRARIES)
+
+
+def test_models_errors_and_identity_import_no_io_library():
+    for module in ("gateway.models", "gateway.errors", "gateway.identity", "gateway.rclone"):
+        assert not (_modules_loaded_by(module) & IO_LIBRARIES), module
