@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from gateway.api import deployments, health
+from gateway.api import deployments, health, modules
 from gateway.auth import TokenVerifier
-from gateway.catalog import load_service_templates
+from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
 from gateway.clients.upstream import UpstreamClient
 from gateway.config import Settings
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or Settings()
         templates = load_service_templates(conf.job_specs_dir)
+        catalog = load_module_catalog(conf.job_specs_dir)
         async with httpx.AsyncClient(transport=transport, follow_redirects=False) as http:
             leaders = _leader_source(conf)
             await leaders.start()
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None, *,
                 no_leader=marathon_has_no_leader))
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
-                verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates)
+                verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
+                catalog=catalog)
             try:
                 yield
             finally:
@@ -62,5 +64,6 @@ def create_app(settings: Settings | None = None, *,
     )
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(modules.router)
     app.include_router(deployments.router)
     return app

@@ -1,4 +1,4 @@
-"""Operator data from ``job_specs/``: service templates (and, later, the module catalog).
+"""Operator data from ``job_specs/``: service templates and the module catalog.
 
 The shapes are pydantic models so a broken file is refused at start with the field that is wrong.
 """
@@ -6,16 +6,19 @@ The shapes are pydantic models so a broken file is refused at start with the fie
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gateway.models import ServiceKind
+from gateway.models import Hardware, ModuleName, ServiceKind
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_DataT = TypeVar("_DataT", bound=_Data)
 
 
 class HealthTemplate(_Data):
@@ -49,10 +52,65 @@ class AppDefaults(_Data):
         return self.model_dump(exclude={"health_check"})
 
 
+class ImageTags(_Data):
+    cpu: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    gpu: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+class HardwareRange(_Data):
+    default: Hardware
+    max: Hardware
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> HardwareRange:
+        for name in ("cpus", "memory", "disk", "gpus"):
+            if getattr(self.default, name) > getattr(self.max, name):
+                raise ValueError(f"default {name} is above max {name}")
+        return self
+
+
+class RawImagePolicy(_Data):
+    allowed_prefixes: tuple[str, ...] = ()
+    hardware: HardwareRange
+
+    def allows(self, image: str) -> bool:
+        return any(image.startswith(prefix) for prefix in self.allowed_prefixes)
+
+
+class Module(_Data):
+    name: ModuleName
+    title: str
+    description: str = ""
+    image: str = Field(pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    tags: ImageTags
+    services: tuple[ServiceKind, ...] = Field(min_length=1)
+    keywords: tuple[str, ...] = ()
+    hardware: HardwareRange
+
+    def image_for(self, gpus: int) -> str:
+        return f"{self.image}:{self.tags.gpu if gpus > 0 else self.tags.cpu}"
+
+
+class ModuleCatalog(_Data):
+    modules: tuple[Module, ...]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ModuleCatalog:
+        names = [m.name for m in self.modules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate module names: {duplicates}")
+        return self
+
+    def get(self, name: str) -> Module | None:
+        return next((m for m in self.modules if m.name == name), None)
+
+
 class ServiceTemplates(_Data):
     ports: tuple[str, ...] = Field(min_length=1)
     services: dict[ServiceKind, ServiceTemplate]
     app: AppDefaults = Field(default_factory=AppDefaults)
+    raw_images: RawImagePolicy
 
     @model_validator(mode="after")
     def _main_ports_exist(self) -> ServiceTemplates:
@@ -69,10 +127,17 @@ class CatalogError(Exception):
 
 
 def load_service_templates(job_specs_dir: Path) -> ServiceTemplates:
-    path = job_specs_dir / "services.yaml"
+    return _load(job_specs_dir / "services.yaml", ServiceTemplates)
+
+
+def load_module_catalog(job_specs_dir: Path) -> ModuleCatalog:
+    return _load(job_specs_dir / "modules.yaml", ModuleCatalog)
+
+
+def _load(path: Path, model: type[_DataT]) -> _DataT:
     try:
         data = yaml.safe_load(path.read_text())
-        return ServiceTemplates.model_validate(data)
+        return model.model_validate(data)
     except OSError as exc:
         raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
@@ -81,3 +146,4 @@ def load_service_templates(job_specs_dir: Path) -> ServiceTemplates:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise CatalogError(f"{path}: {where}: {first['msg']}") from None
+

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway import specs
-from gateway.catalog import ServiceTemplates
+from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.clients.marathon import MarathonClient
 from gateway.config import Settings
-from gateway.errors import InvalidInput, NotFound
+from gateway.errors import NotFound
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, Page
 from gateway.rclone import obscure
@@ -18,18 +18,19 @@ from gateway.rclone import obscure
 
 class Deployments:
     def __init__(self, settings: Settings, marathon: MarathonClient,
-                 templates: ServiceTemplates) -> None:
+                 templates: ServiceTemplates, catalog: ModuleCatalog) -> None:
         self._settings = settings
+        self._catalog = catalog
         self._marathon = marathon
         self._templates = templates
 
     async def create(self, request: DeploymentRequest, identity: Identity) -> Deployment:
-        image = self._image_for(request)
+        request = specs.resolve_deployment(request, self._catalog, self._templates)
         deployment_id = secrets.token_hex(12)
         obscured = (obscure(request.storage.rclone_password.get_secret_value(),
                             iv=secrets.token_bytes(16)) if request.storage else None)
         app = specs.marathon_app_for(
-            request, identity=identity, deployment_id=deployment_id, image=image,
+            request, identity=identity, deployment_id=deployment_id,
             templates=self._templates, group=self._settings.marathon_group,
             created_at=datetime.now(UTC), rclone_password_obscured=obscured)
         created = await self._marathon.create_app(app)
@@ -73,13 +74,3 @@ class Deployments:
                 not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
             raise NotFound("No such deployment.")
         return app
-
-    def _image_for(self, request: DeploymentRequest) -> str:
-        if request.image and request.module:
-            raise InvalidInput("Give either a module or an image, not both.",
-                               [{"field": "image", "message": "not allowed together with module"}])
-        if request.image:
-            return request.image
-        raise InvalidInput("A module or an image is required.",
-                           [{"field": "module", "message": "unknown module" if request.module
-                             else "module or image is required"}])

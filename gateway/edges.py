@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.auth import TokenVerifier
-from gateway.catalog import ServiceTemplates
+from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.clients.marathon import MarathonClient
 from gateway.config import Settings
 from gateway.discovery import LeaderSource
@@ -21,3 +21,4 @@ class Edges:
     verifier: TokenVerifier
     marathon: MarathonClient
     templates: ServiceTemplates
+    catalog: ModuleCatalog

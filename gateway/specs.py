@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gateway.catalog import ServiceTemplates
+from gateway.catalog import HardwareRange, ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, DeploymentStatus, Hardware, Task
@@ -44,6 +44,52 @@ def check_user_env(env: dict[str, str]) -> None:
         )
 
 
+def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
+                       templates: ServiceTemplates) -> DeploymentRequest:
+    """The request with its image and hardware fixed by the catalog or the raw-image policy.
+
+    Hardware the request leaves out comes from the module's defaults; what it asks for must stay
+    within the module's (or, for raw images, the operator's) maximum.
+    """
+    if request.image and request.module:
+        raise InvalidInput("Give either a module or an image, not both.",
+                           [{"field": "image", "message": "not allowed together with module"}])
+    if request.module:
+        module = catalog.get(request.module)
+        if module is None:
+            raise InvalidInput(f"There is no module {request.module!r} in the catalog.",
+                               [{"field": "module", "message": "unknown module"}])
+        if request.service not in module.services:
+            raise InvalidInput(
+                f"Module {module.name!r} does not offer the {request.service} service.",
+                [{"field": "service", "message": f"one of {', '.join(module.services)}"}])
+        bounds = module.hardware
+    elif request.image:
+        if not templates.raw_images.allows(request.image):
+            raise InvalidInput("This image is not from a registry the operators allow.",
+                               [{"field": "image", "message": "image not allowed; allowed prefixes: "
+                                 + ", ".join(templates.raw_images.allowed_prefixes)}])
+        bounds = templates.raw_images.hardware
+    else:
+        raise InvalidInput("A module or an image is required.",
+                           [{"field": "module", "message": "module or image is required"}])
+    hardware = _bounded_hardware(request, bounds)
+    image = module.image_for(hardware.gpus) if request.module else str(request.image)
+    return request.model_copy(update={"image": image, "hardware": hardware})
+
+
+def _bounded_hardware(request: DeploymentRequest, bounds: HardwareRange) -> Hardware:
+    asked = request.hardware.model_dump(exclude_unset=True) \
+        if "hardware" in request.model_fields_set else {}
+    hardware = bounds.default.model_copy(update=asked)
+    errors = [{"field": f"hardware.{name}", "message": f"at most {getattr(bounds.max, name)}"}
+              for name in ("cpus", "memory", "disk", "gpus")
+              if getattr(hardware, name) > getattr(bounds.max, name)]
+    if errors:
+        raise InvalidInput("The hardware asked for is above what is allowed.", errors)
+    return hardware
+
+
 def marathon_app_id(group: str, deployment_id: str) -> str:
     return f"{group}/{deployment_id}"
 
@@ -58,13 +104,14 @@ def marathon_app_for(
     *,
     identity: Identity,
     deployment_id: str,
-    image: str,
     templates: ServiceTemplates,
     group: str,
     created_at: datetime,
     rclone_password_obscured: str | None = None,
 ) -> dict[str, Any]:
-    """The Marathon app for one deployment. ``image`` is the resolved image (module or raw)."""
+    """The Marathon app for a request already passed through :func:`resolve_deployment`."""
+    if not request.image:
+        raise ValueError("resolve the request's image first")
     check_user_env(request.env)
     service = templates.services[request.service]
     hardware = request.hardware
@@ -111,7 +158,8 @@ def marathon_app_for(
         "mem": hardware.memory,
         "disk": hardware.disk,
         "gpus": hardware.gpus,
-        "container": {"type": "MESOS", "docker": {"image": image, "forcePullImage": True}},
+        "container": {"type": "MESOS",
+                      "docker": {"image": request.image, "forcePullImage": True}},
         "networks": [{"mode": "host"}],
         "portDefinitions": [{"port": 0, "name": name, "protocol": "tcp"}
                             for name in templates.ports],

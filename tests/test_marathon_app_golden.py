@@ -39,7 +39,7 @@ def _app(case: str) -> dict:
     request = DeploymentRequest.model_validate(CASES[case])
     obscured = "OBSCURED-BY-RCLONE" if request.storage else None
     return specs.marathon_app_for(
-        request, identity=ALICE, deployment_id="0123456789abcdef01234567", image=request.image,
+        request, identity=ALICE, deployment_id="0123456789abcdef01234567",
         templates=TEMPLATES, group="/gateway", created_at=CREATED,
         rclone_password_obscured=obscured)
 
@@ -84,7 +84,7 @@ def test_reserved_environment_names_are_refused():
     request = DeploymentRequest.model_validate(
         {"image": "deephdc/x", "env": {"RCLONE_CONFIG_RSHARE_PASS": "x", "PORT0": "1", "OK": "y"}})
     with pytest.raises(InvalidInput) as caught:
-        specs.marathon_app_for(request, identity=ALICE, deployment_id="0" * 24, image="deephdc/x",
+        specs.marathon_app_for(request, identity=ALICE, deployment_id="0" * 24,
                                templates=TEMPLATES, group="/gateway", created_at=CREATED)
     assert {e["field"] for e in caught.value.extra["errors"]} == {
         "env.PORT0", "env.RCLONE_CONFIG_RSHARE_PASS"}

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
 
 
 def get_deployments(edges: EdgesDep) -> Deployments:
-    return Deployments(edges.settings, edges.marathon, edges.templates)
+    return Deployments(edges.settings, edges.marathon, edges.templates, edges.catalog)
 
 
 DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]

@@ -1,0 +1,77 @@
+"""A deployment request is completed and bounded by the catalog before anything is sent."""
+
+from pathlib import Path
+
+import pytest
+
+from gateway.catalog import CatalogError, load_module_catalog, load_service_templates
+from gateway.errors import InvalidInput
+from gateway.models import DeploymentRequest
+from gateway.specs import resolve_deployment
+
+JOB_SPECS = Path(__file__).parents[1] / "job_specs"
+CATALOG = load_module_catalog(JOB_SPECS)
+TEMPLATES = load_service_templates(JOB_SPECS)
+
+
+def _resolve(body: dict) -> DeploymentRequest:
+    return resolve_deployment(DeploymentRequest.model_validate(body), CATALOG, TEMPLATES)
+
+
+def _fields(caught: pytest.ExceptionInfo[InvalidInput]) -> set[str]:
+    return {error["field"] for error in caught.value.extra["errors"]}
+
+
+def test_a_module_gets_its_cpu_image_and_default_hardware():
+    resolved = _resolve({"module": "image-classification-tf"})
+    assert resolved.image == "deephdc/deep-oc-image-classification-tf:cpu"
+    assert resolved.hardware.model_dump() == {"cpus": 1.0, "memory": 4096, "disk": 10240, "gpus": 0}
+
+
+def test_asking_for_a_gpu_selects_the_gpu_image_and_keeps_other_defaults():
+    resolved = _resolve({"module": "image-classification-tf", "hardware": {"gpus": 1}})
+    assert resolved.image == "deephdc/deep-oc-image-classification-tf:gpu"
+    assert resolved.hardware.gpus == 1 and resolved.hardware.memory == 4096
+
+
+def test_hardware_above_the_module_maximum_is_refused_naming_each_field():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "plants-classification", "hardware": {"gpus": 2, "cpus": 64}})
+    assert _fields(caught) == {"hardware.gpus", "hardware.cpus"}
+
+
+def test_an_unknown_module_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "no-such-module"})
+    assert _fields(caught) == {"module"}
+
+
+def test_a_service_the_module_does_not_offer_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "speech-to-text-tf", "service": "jupyter"})
+    assert _fields(caught) == {"service"}
+
+
+def test_raw_images_only_from_allowed_prefixes():
+    assert _resolve({"image": "deephdc/my-module:latest"}).image == "deephdc/my-module:latest"
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"image": "evil/cryptominer:latest"})
+    assert _fields(caught) == {"image"}
+
+
+def test_module_and_image_together_or_neither_are_refused():
+    with pytest.raises(InvalidInput):
+        _resolve({"module": "generic-dev", "image": "deephdc/x"})
+    with pytest.raises(InvalidInput):
+        _resolve({})
+
+
+def test_fractional_gpus_are_refused_by_the_request_model():
+    with pytest.raises(ValueError, match="gpus"):
+        DeploymentRequest.model_validate({"image": "deephdc/x", "hardware": {"gpus": 0.5}})
+
+
+def test_a_broken_catalog_file_is_refused_with_the_field_that_is_wrong(tmp_path):
+    (tmp_path / "modules.yaml").write_text("modules:\n  - name: Bad Name\n")
+    with pytest.raises(CatalogError, match=r"modules\.yaml: modules\.0\.name"):
+        load_module_catalog(tmp_path)
