@@ -1,0 +1,52 @@
+"""Operators get a clear refusal at start for configuration that cannot work."""
+
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.config import Settings
+
+
+def test_issuers_are_read_comma_separated_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GATEWAY_OIDC_ISSUERS", "https://iam.example.org/, https://aai.egi.eu/auth/realms/egi")
+    monkeypatch.setenv("GATEWAY_ADMIN_GROUPS", "deep/admins")
+    settings = Settings()
+    assert settings.oidc_issuers == ["https://iam.example.org/", "https://aai.egi.eu/auth/realms/egi"]
+    assert settings.admin_groups == ["deep/admins"]
+
+
+def test_plain_http_issuers_are_refused_unless_on_loopback():
+    assert Settings(oidc_issuers=["http://127.0.0.1:9000/"]).oidc_issuers == ["http://127.0.0.1:9000/"]
+    with pytest.raises(ValidationError, match="https"):
+        Settings(oidc_issuers=["http://iam.example.org/"])
+
+
+def test_symmetric_or_none_algorithms_are_refused():
+    for algorithms in (["HS256"], ["none"], []):
+        with pytest.raises(ValidationError):
+            Settings(oidc_algorithms=algorithms)
+
+
+def test_the_marathon_group_must_be_an_absolute_path():
+    with pytest.raises(ValidationError):
+        Settings(marathon_group="gateway/")
+
+
+def _serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway", "serve"], capture_output=True,
+                          text=True, timeout=30, env={"PATH": "/usr/bin:/bin", **env})
+
+
+def test_serve_refuses_to_start_without_trusted_issuers():
+    result = _serve({})
+    assert result.returncode == 3
+    assert "GATEWAY_OIDC_ISSUERS" in result.stderr
+
+
+def test_serve_names_the_invalid_variable():
+    result = _serve({"GATEWAY_OIDC_ISSUERS": "http://iam.example.org/"})
+    assert result.returncode == 3
+    assert "GATEWAY_OIDC_ISSUERS" in result.stderr and "https" in result.stderr
+    assert "Traceback" not in result.stderr
