@@ -6,7 +6,6 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import specs
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.clients.marathon import MarathonClient
 from gateway.config import Settings
@@ -14,6 +13,7 @@ from gateway.errors import NotFound
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, Page
 from gateway.rclone import obscure
+from gateway.specs import deployments as specs
 
 
 class Deployments:

@@ -1,4 +1,4 @@
-"""Pure translation between our requests and what Marathon (and Chronos) understand.
+"""Pure translation of deployments into Marathon apps, and of Marathon apps into our status.
 
 No I/O here, and nothing from httpx, kazoo, jose or fastapi (a test checks the imports): a
 request, the caller and the operator's templates go in, a plain dict comes out; an upstream app

@@ -1,0 +1,59 @@
+"""Shapes shared by deployments and jobs. Pure pydantic, no I/O."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+ServiceKind = Literal["deepaas", "jupyter"]
+
+# Docker reference: [registry[:port]/]path[:tag][@digest], lower-case path components.
+IMAGE_REFERENCE = re.compile(
+    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ModuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Hardware(Strict):
+    cpus: float = Field(1.0, gt=0, le=256, description="CPU shares (may be fractional).")
+    memory: int = Field(4096, ge=128, le=1024 * 1024, description="Memory in MiB.")
+    disk: int = Field(10240, ge=0, le=10 * 1024 * 1024, description="Disk in MiB.")
+    gpus: int = Field(0, ge=0, le=16, strict=True, description="Whole GPUs.")
+
+
+class Storage(Strict):
+    rclone_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=1024)]
+    rclone_vendor: Literal["nextcloud", "owncloud", "sharepoint", "other"] = "nextcloud"
+    rclone_user: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    rclone_password: SecretStr
+
+
+def check_env(env: dict[str, str]) -> dict[str, str]:
+    for name, value in env.items():
+        if not ENV_NAME.match(name):
+            raise ValueError(f"environment variable name {name!r} is not a valid shell name")
+        if len(value) > 32 * 1024:
+            raise ValueError(f"environment variable {name!r} is longer than 32 KiB")
+    return env
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next: str | None = None
+
+
+def check_image(image: str | None) -> str | None:
+    if image is not None and not IMAGE_REFERENCE.match(image):
+        raise ValueError("not a valid Docker image reference")
+    return image
