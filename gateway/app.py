@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from gateway.api import deployments, health, modules
+from gateway import __version__
+from gateway.api import deployments, health, metrics, modules
 from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
@@ -16,6 +17,7 @@ from gateway.clients.upstream import UpstreamClient
 from gateway.config import Settings
 from gateway.discovery import LeaderSource, StaticLeaderSource
 from gateway.edges import Edges
+from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
 
 
@@ -59,11 +61,15 @@ def create_app(settings: Settings | None = None, *,
         title="GPU scheduling gateway",
         summary="Deploy machine-learning modules as Marathon services and run Chronos jobs, "
                 "with OpenID Connect bearer tokens.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
+    app.state.metrics = GatewayMetrics(__version__)
+    app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(modules.router)
     app.include_router(deployments.router)
     return app
