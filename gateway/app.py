@@ -13,18 +13,30 @@ from gateway.api import deployments, health, metrics, modules
 from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
+from gateway.clients.mesos import MesosClient
 from gateway.clients.upstream import UpstreamClient
 from gateway.config import Settings
+from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource, StaticLeaderSource
 from gateway.edges import Edges
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
+from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
+from gateway.quotas import Quotas
 
 
 def _leader_source(settings: Settings) -> LeaderSource:
     return StaticLeaderSource({"marathon": settings.marathon_url,
                                "chronos": settings.chronos_url,
                                "mesos": settings.mesos_url})
+
+
+def _quota_lock(settings: Settings) -> QuotaLock:
+    if settings.zk_hosts:
+        return ZooKeeperQuotaLock(settings.zk_hosts, settings.zk_quota_lock_path,
+                                  timeout=settings.quota_lock_timeout)
+    # Without ZooKeeper the lock only serialises this process: run a single replica then.
+    return LocalQuotaLock(settings.quota_lock_timeout)
 
 
 def _credentials(user: str, password: str) -> tuple[str, str] | None:
@@ -48,13 +60,20 @@ def create_app(settings: Settings | None = None, *,
                 credentials=_credentials(conf.marathon_user,
                                          conf.marathon_password.get_secret_value()),
                 no_leader=marathon_has_no_leader))
+            mesos = MesosClient(UpstreamClient("mesos", http, leaders, timeout=conf.upstream_timeout),
+                                http, timeout=conf.upstream_timeout)
+            quotas = Quotas(conf, _quota_lock(conf))
+            await quotas.lock.start()
+            quotas.register_usage("deployments", Deployments(
+                conf, marathon, templates, catalog, quotas, mesos).usage)
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
-                catalog=catalog)
+                catalog=catalog, mesos=mesos, quotas=quotas)
             try:
                 yield
             finally:
+                await quotas.lock.stop()
                 await leaders.stop()
 
     app = FastAPI(

@@ -6,10 +6,17 @@ The shapes are pydantic models so a broken file is refused at start with the fie
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from gateway.models import Hardware, ModuleName, ServiceKind
 
@@ -70,7 +77,8 @@ class HardwareRange(_Data):
 
 
 class RawImagePolicy(_Data):
-    allowed_prefixes: tuple[str, ...] = ()
+    # A prefix ends with "/" so "deephdc/" never admits "deephdc-evil/...".
+    allowed_prefixes: tuple[Annotated[str, StringConstraints(pattern=r"^\S+/$")], ...] = ()
     hardware: HardwareRange
 
     def allows(self, image: str) -> bool:
@@ -111,6 +119,8 @@ class ServiceTemplates(_Data):
     services: dict[ServiceKind, ServiceTemplate]
     app: AppDefaults = Field(default_factory=AppDefaults)
     raw_images: RawImagePolicy
+    # The operators' ceiling for any one deployment, whatever a module's own maximum says.
+    limits: Hardware | None = None
 
     @model_validator(mode="after")
     def _main_ports_exist(self) -> ServiceTemplates:

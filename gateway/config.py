@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
@@ -23,6 +23,18 @@ def _split_commas(value: object) -> object:
 def is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class QuotaLimits(BaseModel):
+    """Limits for one user; None: no limit on that resource."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gpus: int | None = Field(None, ge=0)
+    cpus: float | None = Field(None, ge=0)
+    memory: int | None = Field(None, ge=0)
+    deployments: int | None = Field(None, ge=0)
+    jobs: int | None = Field(None, ge=0)
 
 
 class Settings(BaseSettings):
@@ -60,6 +72,10 @@ class Settings(BaseSettings):
         "/gateway",
         description="Marathon group under which deployments are created (a valid Marathon path).",
     )
+    marathon_framework: str = Field(
+        "marathon", description="Marathon's Mesos framework name (--framework_name), to find "
+        "the tasks of a deployment in the Mesos master for its logs."
+    )
     upstream_timeout: float = Field(10.0, gt=0, description="Seconds to wait for an upstream answer.")
     chronos_gpus: bool = Field(
         False, description="Whether the Chronos build has the GPU patch (PR #810) enabled."
@@ -68,6 +84,37 @@ class Settings(BaseSettings):
     # Publishing
     lb_host: str = Field(
         "127.0.0.1", description="Host name of the marathon-lb load balancer shown in endpoints."
+    )
+    lb_domain: str = Field(
+        "",
+        description="When set, each published port also gets a virtual host "
+        "<port>-<deployment id>.<domain> (HAPROXY_n_VHOST) and endpoints are reported by name.",
+    )
+    lb_vhost_scheme: Literal["http", "https"] = Field(
+        "http", description="Scheme of virtual-host endpoints (https when marathon-lb has a cert)."
+    )
+
+    # Quotas, per user, over running and waiting deployments and jobs (empty: unlimited)
+    quota_gpus: int | None = Field(None, ge=0, description="GPUs one user may hold or wait for.")
+    quota_cpus: float | None = Field(None, ge=0, description="CPUs one user may hold or wait for.")
+    quota_memory: int | None = Field(
+        None, ge=0, description="Memory (MiB) one user may hold or wait for."
+    )
+    quota_deployments: int | None = Field(None, ge=0, description="Deployments one user may have.")
+    quota_jobs: int | None = Field(None, ge=0, description="Batch jobs one user may have.")
+    quota_groups: dict[str, QuotaLimits] = Field(
+        default_factory=dict,
+        description='Per-user limits for members of a group, as JSON, e.g. {"vo.example.eu/gpu": '
+        '{"gpus": 4}}; a member gets the most generous of their groups (fields left out: the '
+        "defaults above).",
+    )
+    zk_quota_lock_path: str = Field(
+        "/gateway/quota-locks",
+        description="ZooKeeper path under which replicas take a per-user lock while checking a "
+        "quota (used when GATEWAY_ZK_HOSTS is set; otherwise an in-process lock, one replica only).",
+    )
+    quota_lock_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for the per-user quota lock before answering 503."
     )
 
     # Authentication and authorization

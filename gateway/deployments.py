@@ -1,67 +1,205 @@
-"""Deployments: a request and the caller in, Marathon calls out. Ownership is checked here."""
+"""Deployments: a request and the caller in, Marathon calls out. Ownership is checked here.
+
+Creation runs under the owner's quota lock; an Idempotency-Key names the app deterministically,
+so a retried POST finds (or, racing, collides with) the app of the first attempt instead of
+creating a second one.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.clients.marathon import MarathonClient
+from gateway.clients.mesos import MesosClient, Sandbox
 from gateway.config import Settings
-from gateway.errors import NotFound
+from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
 from gateway.identity import Identity
-from gateway.models import Deployment, DeploymentRequest, Page
+from gateway.models import Deployment, DeploymentRequest, LogStream, Page
+from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
+from gateway.sandbox_logs import follow, tail
+from gateway.specs import deployment_status as status
 from gateway.specs import deployments as specs
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class Created:
+    deployment: Deployment
+    replayed: bool  # True: an earlier request with the same Idempotency-Key made it
+
+
+@dataclass(frozen=True)
+class TaskLog:
+    task_id: str
+    head: bytes
+    rest: AsyncIterator[bytes] | None  # set when following
 
 
 class Deployments:
-    def __init__(self, settings: Settings, marathon: MarathonClient,
-                 templates: ServiceTemplates, catalog: ModuleCatalog) -> None:
+    def __init__(self, settings: Settings, marathon: MarathonClient, templates: ServiceTemplates,
+                 catalog: ModuleCatalog, quotas: Quotas, mesos: MesosClient | None = None) -> None:
         self._settings = settings
         self._catalog = catalog
         self._marathon = marathon
+        self._mesos = mesos
         self._templates = templates
+        self._quotas = quotas
+        self._main_ports: dict[str, str] = {kind: s.main_port for kind, s in templates.services.items()}
 
-    async def create(self, request: DeploymentRequest, identity: Identity) -> Deployment:
-        request = specs.resolve_deployment(request, self._catalog, self._templates)
-        deployment_id = secrets.token_hex(12)
-        obscured = (obscure(request.storage.rclone_password.get_secret_value(),
-                            iv=secrets.token_bytes(16)) if request.storage else None)
+    # -- creation --------------------------------------------------------------------------
+
+    async def create(self, request: DeploymentRequest, identity: Identity,
+                     idempotency_key: str | None = None) -> Created:
+        resolved = specs.resolve_deployment(request, self._catalog, self._templates)
+        if idempotency_key is not None:
+            _check_key(idempotency_key)
+            replay = await self._replay(resolved, identity, idempotency_key)
+            if replay is not None:
+                return replay
+            deployment_id = specs.idempotent_deployment_id(identity.owner, idempotency_key)
+        else:
+            deployment_id = secrets.token_hex(12)
+        obscured = (obscure(resolved.storage.rclone_password.get_secret_value(),
+                            iv=secrets.token_bytes(16)) if resolved.storage else None)
         app = specs.marathon_app_for(
-            request, identity=identity, deployment_id=deployment_id,
+            resolved, identity=identity, deployment_id=deployment_id,
             templates=self._templates, group=self._settings.marathon_group,
-            created_at=datetime.now(UTC), rclone_password_obscured=obscured)
-        created = await self._marathon.create_app(app)
-        return specs.deployment_from_app(created, lb_host=self._settings.lb_host)
+            created_at=datetime.now(UTC), rclone_password_obscured=obscured,
+            idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain)
+        async with self._quotas.admit(identity, "deployments", resolved.hardware):
+            try:
+                created = await self._marathon.create_app(app)
+            except Conflict:
+                # Same key, another replica or an earlier attempt won the race: replay its app.
+                if idempotency_key is None:
+                    raise
+                replay = await self._replay(resolved, identity, idempotency_key)
+                if replay is None:
+                    raise
+                return replay
+            except UpstreamUnavailable:
+                await self._forget(app["id"])
+                raise
+        log.info("deployment %s created for owner %s", deployment_id, identity.owner)
+        return Created(self._view(created), replayed=False)
+
+    async def _replay(self, resolved: DeploymentRequest, identity: Identity,
+                      key: str) -> Created | None:
+        apps = await self._marathon.list_apps(specs.idempotency_selector(identity.owner, key))
+        if not apps:
+            return None
+        app = apps[0]
+        if (app.get("labels") or {}).get(specs.FINGERPRINT_LABEL) != \
+                specs.request_fingerprint(resolved):
+            raise InvalidInput(
+                "This Idempotency-Key was already used for a different request.",
+                [{"field": "Idempotency-Key", "message": "reused with a different body"}])
+        queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
+        return Created(self._view(app, queue.get(app["id"])), replayed=True)
+
+    async def _forget(self, app_id: str) -> None:
+        # The POST may or may not have reached Marathon before the connection failed; an app
+        # the user was told failed must not linger (and count against the quota).
+        try:
+            await self._marathon.delete_app(app_id)
+        except NotFound:
+            return
+        except Exception:  # best effort: the original error is what the user sees
+            log.warning("could not remove app %s after a failed create", app_id)
+
+    # -- reading ---------------------------------------------------------------------------
 
     async def list(self, identity: Identity, *, everyone: bool, limit: int,
                    cursor: str | None) -> Page[Deployment]:
-        selector = (f"{specs.KIND_LABEL}==deployment" if everyone and identity.is_admin
+        if everyone and not identity.is_admin:
+            raise Forbidden("Only administrators may list everyone's deployments.")
+        selector = (specs.all_deployments_selector() if everyone
                     else specs.owner_selector(identity.owner))
         apps = sorted(await self._marathon.list_apps(selector), key=lambda a: str(a["id"]))
         if cursor:
-            apps = [a for a in apps if str(a["id"]) > cursor]
+            apps = [a for a in apps if str(a["id"]).rsplit("/", 1)[-1] > cursor]
         page, more = apps[:limit], len(apps) > limit
         queue = await self._marathon.queue() if any(not a.get("tasksRunning") for a in page) else {}
-        items = [specs.deployment_from_app(a, lb_host=self._settings.lb_host,
-                                           queue_entry=queue.get(a["id"])) for a in page]
-        return Page[Deployment](items=items, next=str(page[-1]["id"]) if more else None)
+        items = [self._view(a, queue.get(a["id"])) for a in page]
+        return Page[Deployment](items=items, next=items[-1].id if more else None)
 
     async def get(self, deployment_id: str, identity: Identity) -> Deployment:
         app = await self._owned_app(deployment_id, identity)
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
-        return specs.deployment_from_app(app, lb_host=self._settings.lb_host,
-                                         queue_entry=queue.get(app["id"]))
+        return self._view(app, queue.get(app["id"]))
+
+    async def usage(self, owner: str) -> Usage:
+        """Quota usage source: every app of the owner holds or waits for its resources."""
+        total = Usage()
+        for app in await self._marathon.list_apps(specs.owner_selector(owner)):
+            instances = int(app.get("instances", 1))
+            total += Usage(cpus=float(app.get("cpus", 0)) * instances,
+                           memory=int(app.get("mem", 0)) * instances,
+                           gpus=int(app.get("gpus", 0)) * instances, count=1)
+        return total
+
+    # -- actions ---------------------------------------------------------------------------
 
     async def delete(self, deployment_id: str, identity: Identity) -> None:
         app = await self._owned_app(deployment_id, identity)
         await self._marathon.delete_app(app["id"])
+        log.info("deployment %s deleted by owner %s", deployment_id, identity.owner)
 
-    async def restart(self, deployment_id: str, identity: Identity) -> None:
+    async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
         app = await self._owned_app(deployment_id, identity)
         await self._marathon.restart_app(app["id"])
+        return await self.get(deployment_id, identity)
+
+    async def logs(self, deployment_id: str, identity: Identity, *, stream: LogStream,
+                   lines: int | None, keep_following: bool) -> TaskLog:
+        """The current (or, when none runs, the last) task's output from its Mesos sandbox."""
+        if self._mesos is None:
+            raise UpstreamUnavailable("Logs need the Mesos master, which is not configured.")
+        app = await self._owned_app(deployment_id, identity)
+        sandbox = await self._current_sandbox(app)
+        head, size = await tail(self._mesos, sandbox, stream, lines)
+        if not keep_following:
+            return TaskLog(sandbox.task_id, head, None)
+        app_id = app["id"]
+
+        async def still_running() -> bool:
+            current = await self._marathon.get_app(app_id)
+            return current is not None and sandbox.task_id in {
+                t.get("id") for t in current.get("tasks") or []}
+
+        rest = follow(self._mesos, sandbox, stream, size, still_running=still_running)
+        return TaskLog(sandbox.task_id, head, rest)
+
+    async def _current_sandbox(self, app: dict[str, Any]) -> Sandbox:
+        assert self._mesos is not None
+        tasks = sorted(app.get("tasks") or [], key=lambda t: str(t.get("startedAt") or ""),
+                       reverse=True)
+        if tasks:
+            return await self._mesos.sandbox(str(tasks[0]["id"]))
+        # No task now (crash loop, or waiting): the newest finished one explains what happened.
+        prefix = str(app["id"]).lstrip("/").replace("/", "_") + "."
+        done = [t for t in await self._mesos.framework_tasks(self._settings.marathon_framework)
+                if t.id.startswith(prefix)]
+        if not done:
+            raise NotFound("This deployment has not started a task yet, so there are no logs.")
+        return await self._mesos.sandbox(done[0].id)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _view(self, app: dict[str, Any], queue_entry: dict[str, Any] | None = None) -> Deployment:
+        return status.deployment_from_app(
+            app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
+            main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
         # Ids are checked before they reach a URL; another user's app is "not found" too.
@@ -71,6 +209,13 @@ class Deployments:
             specs.marathon_app_id(self._settings.marathon_group, deployment_id))
         labels = (app or {}).get("labels") or {}
         if app is None or not isinstance(labels, dict) or \
+                labels.get(specs.KIND_LABEL) != "deployment" or \
                 not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
             raise NotFound("No such deployment.")
         return app
+
+
+def _check_key(key: str) -> None:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise InvalidInput("The Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                           [{"field": "Idempotency-Key", "message": "invalid key"}])

@@ -9,8 +9,10 @@ import httpx
 from gateway.auth import TokenVerifier
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.clients.marathon import MarathonClient
+from gateway.clients.mesos import MesosClient
 from gateway.config import Settings
 from gateway.discovery import LeaderSource
+from gateway.quotas import Quotas
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,5 @@ class Edges:
     marathon: MarathonClient
     templates: ServiceTemplates
     catalog: ModuleCatalog
+    mesos: MesosClient
+    quotas: Quotas

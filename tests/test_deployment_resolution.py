@@ -48,7 +48,8 @@ def test_an_unknown_module_is_refused():
 
 def test_a_service_the_module_does_not_offer_is_refused():
     with pytest.raises(InvalidInput) as caught:
-        _resolve({"module": "speech-to-text-tf", "service": "jupyter"})
+        _resolve({"module": "speech-to-text-tf", "service": "jupyter",
+                  "jupyter_password": "long-enough-password"})
     assert _fields(caught) == {"service"}
 
 
@@ -75,3 +76,54 @@ def test_a_broken_catalog_file_is_refused_with_the_field_that_is_wrong(tmp_path)
     (tmp_path / "modules.yaml").write_text("modules:\n  - name: Bad Name\n")
     with pytest.raises(CatalogError, match=r"modules\.yaml: modules\.0\.name"):
         load_module_catalog(tmp_path)
+
+
+def _errors(body: dict) -> dict[str, str]:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        DeploymentRequest.model_validate(body)
+    return {".".join(map(str, e["loc"])): e["msg"] for e in caught.value.errors()}
+
+
+def test_the_jupyter_service_needs_a_password_of_at_least_nine_characters():
+    assert "jupyter_password" in _errors({"module": "generic-dev", "service": "jupyter"})
+    assert "jupyter_password" in _errors({"module": "generic-dev", "service": "jupyter",
+                                          "jupyter_password": "12345678"})
+    ok = DeploymentRequest.model_validate({"module": "generic-dev", "service": "jupyter",
+                                           "jupyter_password": "123456789"})
+    assert ok.jupyter_password is not None
+
+
+def test_a_jupyter_password_is_refused_for_the_deepaas_service():
+    assert "jupyter_password" in _errors({"module": "image-classification-tf",
+                                          "jupyter_password": "123456789"})
+
+
+def test_environment_names_must_be_shell_names():
+    assert "env" in _errors({"image": "deephdc/x", "env": {"1BAD": "x"}})
+    assert "env" in _errors({"image": "deephdc/x", "env": {"WITH-DASH": "x"}})
+
+
+def test_reserved_environment_names_are_refused_before_anything_else():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "no-such-module", "env": {"MESOS_TASK_ID": "x", "HOME": "/"}})
+    assert _fields(caught) == {"env.MESOS_TASK_ID", "env.HOME"}
+
+
+def test_the_operators_limits_cap_a_generous_module():
+    from gateway.models import Hardware
+
+    strict = TEMPLATES.model_copy(update={"limits": Hardware(cpus=4, memory=8192, disk=1024,
+                                                             gpus=1)})
+    request = DeploymentRequest.model_validate({"module": "image-classification-tf",
+                                                "hardware": {"gpus": 2, "cpus": 4}})
+    with pytest.raises(InvalidInput) as caught:
+        resolve_deployment(request, CATALOG, strict)
+    assert _fields(caught) == {"hardware.gpus", "hardware.disk"}
+    assert {e["message"] for e in caught.value.extra["errors"]} == {"at most 1", "at most 1024"}
+
+
+def test_an_allowed_prefix_does_not_admit_a_look_alike_organisation():
+    with pytest.raises(InvalidInput):
+        _resolve({"image": "deephdc-evil/miner:latest"})

@@ -1,8 +1,10 @@
-"""The Marathon app we send for a deployment is pinned by golden files (tests/golden/*.json).
+"""The Marathon app we send for a deployment is pinned by golden files (tests/golden/*.json),
+one per service x CPU/GPU x with/without storage.
 
 Set UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
 """
 
+import itertools
 import json
 import os
 from datetime import UTC, datetime
@@ -20,31 +22,35 @@ GOLDEN = Path(__file__).parent / "golden"
 TEMPLATES = load_service_templates(Path(__file__).parents[1] / "job_specs")
 ALICE = Identity(subject="alice-sub", issuer="https://iam.example.org/", groups=frozenset({"deep"}))
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-CASES = {
-    "deepaas-cpu": {"image": "deephdc/deep-oc-image-classification-tf:cpu", "service": "deepaas",
-                    "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 0},
-                    "env": {"EPOCHS": "10"}, "description": "plant classifier retraining"},
-    "jupyter-gpu-storage": {
-        "image": "deephdc/deep-oc-image-classification-tf:gpu", "service": "jupyter",
-        "hardware": {"cpus": 4, "memory": 16384, "disk": 20480, "gpus": 1},
-        "storage": {"rclone_url": "https://nc.example.org/remote.php/webdav/",
-                    "rclone_vendor": "nextcloud", "rclone_user": "DEEP-IAM-alice",
-                    "rclone_password": "nextcloud-app-password"},
-        "jupyter_password": "a-long-jupyter-password"},
-}
+STORAGE = {"rclone_url": "https://nc.example.org/remote.php/webdav/", "rclone_vendor": "nextcloud",
+           "rclone_user": "DEEP-IAM-alice", "rclone_password": "nextcloud-app-password"}
+CASES = [f"{service}-{kind}{'-storage' if storage else ''}" for service, kind, storage
+         in itertools.product(("deepaas", "jupyter"), ("cpu", "gpu"), (False, True))]
 
 
-def _app(case: str) -> dict:
-    request = DeploymentRequest.model_validate(CASES[case])
+def _request(case: str) -> DeploymentRequest:
+    service, kind = case.split("-")[:2]
+    body: dict = {"image": f"deephdc/deep-oc-image-classification-tf:{kind}", "service": service,
+                  "hardware": {"cpus": 2, "memory": 8192, "disk": 10240,
+                               "gpus": 1 if kind == "gpu" else 0},
+                  "env": {"EPOCHS": "10"}, "description": "plant classifier retraining"}
+    if case.endswith("-storage"):
+        body["storage"] = STORAGE
+    if service == "jupyter":
+        body["jupyter_password"] = "a-long-jupyter-password"
+    return DeploymentRequest.model_validate(body)
+
+
+def _app(case: str, **options) -> dict:
+    request = _request(case)
     obscured = "OBSCURED-BY-RCLONE" if request.storage else None
     return specs.marathon_app_for(
         request, identity=ALICE, deployment_id="0123456789abcdef01234567",
         templates=TEMPLATES, group="/gateway", created_at=CREATED,
-        rclone_password_obscured=obscured)
+        rclone_password_obscured=obscured, **options)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", CASES)
 def test_marathon_app_matches_golden_file(case):
     app = _app(case)
     path = GOLDEN / f"marathon-app-{case}.json"
@@ -53,20 +59,39 @@ def test_marathon_app_matches_golden_file(case):
     assert app == json.loads(path.read_text())
 
 
-def test_app_uses_the_mesos_containerizer_with_integer_gpus_and_host_networking():
-    app = _app("jupyter-gpu-storage")
+def test_every_golden_file_belongs_to_a_case():
+    assert sorted(p.name for p in GOLDEN.glob("marathon-app-*.json")) == sorted(
+        f"marathon-app-{case}.json" for case in CASES)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_app_uses_the_mesos_containerizer_with_integer_gpus_and_host_networking(case):
+    app = _app(case)
     assert app["container"]["type"] == "MESOS"
     assert set(app["container"]["docker"]) <= {"image", "forcePullImage"}
-    assert app["gpus"] == 1 and isinstance(app["gpus"], int)
+    assert isinstance(app["gpus"], int) and app["gpus"] == (1 if "-gpu" in case else 0)
     assert app["networks"] == [{"mode": "host"}]
     assert [p["name"] for p in app["portDefinitions"]] == ["api", "monitor", "ide"]
     assert all(p["port"] == 0 for p in app["portDefinitions"])
+    assert app["healthChecks"][0]["protocol"].startswith("MESOS_")
+
+
+def test_the_health_check_watches_the_port_of_the_service():
+    assert _app("deepaas-cpu")["healthChecks"][0]["portIndex"] == 0
+    assert _app("jupyter-cpu")["healthChecks"][0]["portIndex"] == 2
 
 
 def test_app_is_published_by_marathon_lb_and_labelled_with_its_owner():
     labels = _app("deepaas-cpu")["labels"]
     assert labels["HAPROXY_GROUP"] == "external"
     assert labels[specs.OWNER_LABEL] == ALICE.owner
+    assert not any(key.endswith("_VHOST") for key in labels)
+
+
+def test_a_configured_domain_gives_each_port_a_virtual_host():
+    labels = _app("deepaas-cpu", vhost_domain="deep.example.org")["labels"]
+    assert labels["HAPROXY_0_VHOST"] == "api-0123456789abcdef01234567.deep.example.org"
+    assert labels["HAPROXY_2_VHOST"] == "ide-0123456789abcdef01234567.deep.example.org"
 
 
 def test_one_gpu_app_restarts_without_a_second_gpu():
@@ -74,10 +99,26 @@ def test_one_gpu_app_restarts_without_a_second_gpu():
         "minimumHealthCapacity": 0, "maximumOverCapacity": 0}
 
 
-def test_storage_password_is_only_sent_obscured():
+def test_storage_password_is_only_sent_obscured_and_no_secret_lands_in_labels():
     app = _app("jupyter-gpu-storage")
     assert "nextcloud-app-password" not in json.dumps(app)
     assert app["env"]["RCLONE_CONFIG_RSHARE_PASS"] == "OBSCURED-BY-RCLONE"
+    assert "a-long-jupyter-password" not in json.dumps(app["labels"])
+    assert app["env"]["jupyterPASSWORD"] == "a-long-jupyter-password"
+
+
+def test_an_idempotency_key_is_stored_as_a_digest_label_never_in_clear():
+    labels = _app("deepaas-cpu", idempotency_key="retry-me-42")["labels"]
+    assert labels[specs.IDEMPOTENCY_LABEL] == specs.idempotency_label(ALICE.owner, "retry-me-42")
+    assert "retry-me-42" not in json.dumps(labels)
+
+
+def test_the_request_fingerprint_ignores_secrets_but_not_hardware():
+    base = _request("jupyter-cpu-storage")
+    other_secrets = base.model_copy(update={"jupyter_password": "another-long-password"})
+    more_cpus = base.model_copy(update={"hardware": base.hardware.model_copy(update={"cpus": 3})})
+    assert specs.request_fingerprint(base) == specs.request_fingerprint(other_secrets)
+    assert specs.request_fingerprint(base) != specs.request_fingerprint(more_cpus)
 
 
 def test_reserved_environment_names_are_refused():
@@ -88,14 +129,3 @@ def test_reserved_environment_names_are_refused():
                                templates=TEMPLATES, group="/gateway", created_at=CREATED)
     assert {e["field"] for e in caught.value.extra["errors"]} == {
         "env.PORT0", "env.RCLONE_CONFIG_RSHARE_PASS"}
-
-
-def test_deployment_status_shows_why_it_waits_for_a_gpu():
-    app = {"id": "/gateway/x", "tasksRunning": 0, "deployments": [{"id": "d"}], "labels": {},
-           "portDefinitions": [{"port": 10001, "name": "api"}], "healthChecks": [{}]}
-    queue = {"processedOffersSummary": {"rejectSummaryLastOffers": [
-        {"reason": "InsufficientGpus", "declined": 3, "processed": 3}]}}
-    deployment = specs.deployment_from_app(app, lb_host="lb.example.org", queue_entry=queue)
-    assert deployment.status == "waiting"
-    assert "GPU" in deployment.status_reason
-    assert deployment.endpoints == {"api": "http://lb.example.org:10001"}

@@ -2,51 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from gateway.api.deps import CurrentUser, EdgesDep
 from gateway.deployments import Deployments
-from gateway.models import Deployment, DeploymentRequest, Page
+from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
 
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    403: {"description": "Over quota (the problem says what is used and what is allowed)"},
+    404: {"description": "No such deployment (or not yours)"},
+    422: {"description": "Invalid input; `errors` name the fields"},
+    502: {"description": "Marathon or Mesos failed"},
+    503: {"description": "No scheduler leader, or the quota lock is busy"},
+}
+
 
 def get_deployments(edges: EdgesDep) -> Deployments:
-    return Deployments(edges.settings, edges.marathon, edges.templates, edges.catalog)
+    return Deployments(edges.settings, edges.marathon, edges.templates, edges.catalog,
+                       edges.quotas, edges.mesos)
 
 
 DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Deployment,
-             summary="Deploy a module or image as a service")
-async def create_deployment(body: DeploymentRequest, user: CurrentUser,
-                            deployments: DeploymentsDep, response: Response) -> Deployment:
-    deployment = await deployments.create(body, user)
-    response.headers["Location"] = f"/v1/deployments/{deployment.id}"
-    return deployment
+             summary="Deploy a module or image as a service", responses=_PROBLEMS)
+async def create_deployment(
+    body: DeploymentRequest, user: CurrentUser, deployments: DeploymentsDep, response: Response,
+    idempotency_key: Annotated[str | None, Header(
+        description="Retries with the same key return the deployment the first attempt made.",
+        max_length=255)] = None,
+) -> Deployment:
+    created = await deployments.create(body, user, idempotency_key)
+    response.headers["Location"] = f"/v1/deployments/{created.deployment.id}"
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return created.deployment
 
 
-@router.get("", response_model=Page[Deployment], summary="The caller's deployments")
+@router.get("", response_model=Page[Deployment], summary="The caller's deployments",
+            responses=_PROBLEMS)
 async def list_deployments(
     user: CurrentUser, deployments: DeploymentsDep,
     all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
+    = None,
 ) -> Page[Deployment]:
     return await deployments.list(user, everyone=all_users, limit=limit, cursor=cursor)
 
 
-@router.get("/{deployment_id}", response_model=Deployment, summary="One deployment")
+@router.get("/{deployment_id}", response_model=Deployment, summary="One deployment",
+            responses=_PROBLEMS)
 async def get_deployment(deployment_id: str, user: CurrentUser,
                          deployments: DeploymentsDep) -> Deployment:
     return await deployments.get(deployment_id, user)
 
 
 @router.delete("/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Stop and remove a deployment")
+               summary="Stop and remove a deployment", responses=_PROBLEMS)
 async def delete_deployment(deployment_id: str, user: CurrentUser,
                             deployments: DeploymentsDep) -> Response:
     await deployments.delete(deployment_id, user)
@@ -54,8 +74,31 @@ async def delete_deployment(deployment_id: str, user: CurrentUser,
 
 
 @router.post("/{deployment_id}/restart", status_code=status.HTTP_202_ACCEPTED,
-             summary="Restart a deployment's task")
+             response_model=Deployment, summary="Restart a deployment's task", responses=_PROBLEMS)
 async def restart_deployment(deployment_id: str, user: CurrentUser,
-                             deployments: DeploymentsDep) -> Response:
-    await deployments.restart(deployment_id, user)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+                             deployments: DeploymentsDep) -> Deployment:
+    return await deployments.restart(deployment_id, user)
+
+
+@router.get("/{deployment_id}/logs", response_class=StreamingResponse,
+            summary="stdout or stderr of the deployment's task, from its Mesos sandbox",
+            responses={200: {"content": {"text/plain": {}}}, **_PROBLEMS})
+async def deployment_logs(
+    deployment_id: str, user: CurrentUser, deployments: DeploymentsDep,
+    stream: Annotated[LogStream, Query(description="Which file")] = "stdout",
+    tail: Annotated[int | None, Query(ge=0, le=100_000, description="Only the last N lines")]
+    = None,
+    follow: Annotated[bool, Query(description="Keep streaming new output until the task ends")]
+    = False,
+) -> StreamingResponse:
+    task_log = await deployments.logs(deployment_id, user, stream=stream, lines=tail,
+                                      keep_following=follow)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield task_log.head
+        if task_log.rest is not None:
+            async for chunk in task_log.rest:
+                yield chunk
+
+    return StreamingResponse(body(), media_type="text/plain; charset=utf-8",
+                             headers={"X-Task-Id": task_log.task_id, "Cache-Control": "no-store"})

@@ -11,7 +11,13 @@ from gateway.models.common import (
     check_env,
     check_image,
 )
-from gateway.models.deployments import Deployment, DeploymentRequest, DeploymentStatus, Task
+from gateway.models.deployments import (
+    Deployment,
+    DeploymentRequest,
+    DeploymentStatus,
+    LogStream,
+    Task,
+)
 
 __all__ = [
     "ENV_NAME",
@@ -19,6 +25,7 @@ __all__ = [
     "DeploymentRequest",
     "DeploymentStatus",
     "Hardware",
+    "LogStream",
     "ModuleName",
     "Page",
     "ServiceKind",

@@ -17,6 +17,14 @@ IMAGE_REFERENCE = re.compile(
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ModuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
+# Names the schedulers, the runtime or the gateway itself set in a task's environment: a user
+# value would be ignored (Chronos), break port binding (Marathon's PORTn) or impersonate the
+# storage and notebook settings the gateway writes.
+RESERVED_ENV_PREFIXES = ("PORT", "MESOS_", "MARATHON_", "RCLONE_", "LIBPROCESS_", "NVIDIA_",
+                         "CHRONOS_", "GATEWAY_", "HAPROXY_")
+RESERVED_ENV_NAMES = frozenset({"HOST", "HOME", "PATH", "USER", "jupyterPASSWORD",
+                                "JUPYTER_PASSWORD", "CUDA_VISIBLE_DEVICES", "mesos_task_id"})
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -26,14 +34,19 @@ class Hardware(Strict):
     cpus: float = Field(1.0, gt=0, le=256, description="CPU shares (may be fractional).")
     memory: int = Field(4096, ge=128, le=1024 * 1024, description="Memory in MiB.")
     disk: int = Field(10240, ge=0, le=10 * 1024 * 1024, description="Disk in MiB.")
-    gpus: int = Field(0, ge=0, le=16, strict=True, description="Whole GPUs.")
+    gpus: int = Field(0, ge=0, le=16, strict=True, description="Whole GPUs (Mesos refuses fractions).")
 
 
 class Storage(Strict):
-    rclone_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=1024)]
+    """A WebDAV remote (Nextcloud, ownCloud...) the task reaches through rclone as ``rshare:``."""
+
+    rclone_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=1024)] = Field(
+        description="WebDAV URL, e.g. https://nc.example.org/remote.php/webdav/.")
     rclone_vendor: Literal["nextcloud", "owncloud", "sharepoint", "other"] = "nextcloud"
     rclone_user: Annotated[str, StringConstraints(min_length=1, max_length=256)]
-    rclone_password: SecretStr
+    rclone_password: SecretStr = Field(
+        min_length=1, max_length=1024,
+        description="Sent to the task obscured the way rclone expects; never returned or logged.")
 
 
 def check_env(env: dict[str, str]) -> dict[str, str]:
@@ -45,12 +58,18 @@ def check_env(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def reserved_env_names(env: dict[str, str]) -> list[str]:
+    """The names in ``env`` a user may not set (sorted), see RESERVED_ENV_PREFIXES."""
+    return sorted(name for name in env
+                  if name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES))
+
+
 ItemT = TypeVar("ItemT")
 
 
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
-    next: str | None = None
+    next: str | None = Field(None, description="Cursor for the next page, or null at the end.")
 
 
 def check_image(image: str | None) -> str | None:

@@ -3,41 +3,70 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from gateway.models.common import (
     Hardware,
     ModuleName,
     ServiceKind,
     Storage,
-    Strict,
     check_env,
     check_image,
 )
 
 DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting"]
+LogStream = Literal["stdout", "stderr"]
+
+# ai4-papi refuses notebook passwords shorter than 9 characters; so do we.
+JUPYTER_PASSWORD_MIN = 9
+
+_REQUEST_EXAMPLES: list[JsonValue] = [
+    {"module": "image-classification-tf", "service": "deepaas",
+     "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 1},
+     "env": {"EPOCHS": "10"}, "description": "plant classifier retraining"},
+    {"image": "deephdc/deep-oc-generic-dev:tf2-gpu", "service": "jupyter",
+     "hardware": {"cpus": 4, "memory": 16384, "gpus": 1},
+     "storage": {"rclone_url": "https://nc.example.org/remote.php/webdav/",
+                 "rclone_vendor": "nextcloud", "rclone_user": "DEEP-IAM-0123",
+                 "rclone_password": "app-password-from-nextcloud"},
+     "jupyter_password": "a-long-notebook-password"},
+]
 
 
-class DeploymentRequest(Strict):
-    module: ModuleName | None = Field(None, description="A catalog module name.")
+class DeploymentRequest(BaseModel):
+    """What a user asks for. Fields left out are filled from the module's defaults."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"examples": _REQUEST_EXAMPLES})
+
+    module: ModuleName | None = Field(None, description="A catalog module name (or give `image`).")
     image: Annotated[str, StringConstraints(max_length=512)] | None = Field(
-        None, description="A Docker image, instead of a module.")
-    service: ServiceKind = "deepaas"
-    hardware: Hardware = Field(default_factory=Hardware)
-    env: dict[str, str] = Field(default_factory=dict, max_length=100)
-    storage: Storage | None = None
-    jupyter_password: SecretStr | None = None
+        None, description="A Docker image from an allowed registry, instead of a module.")
+    service: ServiceKind = Field("deepaas", description="What the container runs.")
+    hardware: Hardware = Field(
+        default_factory=Hardware,
+        description="Resources; each field left out takes the module's default, and each must "
+                    "stay within the module's (or, for images, the operators') maximum.")
+    env: dict[str, str] = Field(default_factory=dict, max_length=100,
+                                description="Extra environment variables (shell names; some are "
+                                            "reserved for the gateway and the schedulers).")
+    storage: Storage | None = Field(None, description="Remote storage the task mounts with rclone.")
+    jupyter_password: SecretStr | None = Field(
+        None, min_length=JUPYTER_PASSWORD_MIN, max_length=256, validate_default=True,
+        description=f"JupyterLab password, at least {JUPYTER_PASSWORD_MIN} characters; required "
+                    "for (and only accepted with) the jupyter service.")
     description: Annotated[str, StringConstraints(max_length=500)] = ""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{
-            "image": "deephdc/deep-oc-image-classification-tf:cpu", "service": "deepaas",
-            "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 0},
-            "env": {"EPOCHS": "10"}, "description": "plant classifier retraining"}]},
-    )
 
     @field_validator("image")
     @classmethod
@@ -49,13 +78,32 @@ class DeploymentRequest(Strict):
     def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
         return check_env(env)
 
+    @field_validator("jupyter_password")
+    @classmethod
+    def _password_goes_with_jupyter(cls, password: SecretStr | None,
+                                    info: ValidationInfo) -> SecretStr | None:
+        # A field validator (not a model one) so the 422 names `jupyter_password`.
+        service = info.data.get("service")
+        if service == "jupyter" and password is None:
+            raise ValueError("required for the jupyter service")
+        if service is not None and service != "jupyter" and password is not None:
+            raise ValueError("only used by the jupyter service")
+        return password
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The request without its secrets: what an idempotent retry must repeat exactly."""
+        data = self.model_dump(mode="json", exclude={"jupyter_password"})
+        if data.get("storage"):
+            data["storage"].pop("rclone_password", None)
+        return data
+
 
 class Task(BaseModel):
     id: str
     host: str | None = None
-    state: str
+    state: str = Field(description="Mesos task state, e.g. TASK_RUNNING.")
     started_at: datetime | None = None
-    healthy: bool | None = None
+    healthy: bool | None = Field(None, description="Health-check result; null before the first.")
 
 
 class Deployment(BaseModel):
@@ -68,6 +116,9 @@ class Deployment(BaseModel):
     description: str = ""
     created_at: datetime | None = None
     status: DeploymentStatus
-    status_reason: str = ""
-    endpoints: dict[str, str] = Field(default_factory=dict)
+    status_reason: str = Field("", description="A sentence: why it waits, fails or is unhealthy.")
+    endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="Public URL per named port (api, monitor, ide) once the load balancer has one.")
+    main_endpoint: str | None = Field(None, description="The endpoint of the chosen service.")
     tasks: list[Task] = Field(default_factory=list)

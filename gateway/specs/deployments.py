@@ -1,45 +1,36 @@
-"""Pure translation of deployments into Marathon apps, and of Marathon apps into our status.
+"""Pure translation of deployment requests into Marathon apps.
 
 No I/O here, and nothing from httpx, kazoo, jose or fastapi (a test checks the imports): a
-request, the caller and the operator's templates go in, a plain dict comes out; an upstream app
-comes in, our status comes out. Randomness (ids, IVs) and clocks are passed in by the caller.
+request, the caller and the operator's templates go in, a plain dict comes out. Randomness (ids,
+IVs) and clocks are passed in by the caller. Reading apps back is in ``deployment_status``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
 from gateway.catalog import HardwareRange, ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
-from gateway.models import Deployment, DeploymentRequest, DeploymentStatus, Hardware, Task
+from gateway.models import DeploymentRequest, Hardware
+from gateway.models.common import reserved_env_names
 
-LABEL_PREFIX = "gateway."
 OWNER_LABEL = "gateway.owner"
 KIND_LABEL = "gateway.kind"
-RESERVED_ENV_PREFIXES = ("PORT", "MESOS_", "MARATHON_", "RCLONE_", "LIBPROCESS_", "NVIDIA_",
-                         "CHRONOS_", "GATEWAY_")
-RESERVED_ENV_NAMES = {"HOST", "HOME", "PATH", "USER", "jupyterPASSWORD", "JUPYTER_PASSWORD",
-                      "CUDA_VISIBLE_DEVICES"}
-
-_REJECT_REASONS = {
-    "InsufficientGpus": "no agent has enough free GPUs",
-    "InsufficientCpus": "no agent has enough free CPUs",
-    "InsufficientMemory": "no agent has enough free memory",
-    "InsufficientDisk": "no agent has enough free disk",
-    "InsufficientPorts": "no agent has enough free ports",
-    "DeclinedScarceResources": "GPU agents are kept for GPU work",
-    "UnfulfilledConstraint": "no agent matches the placement constraints",
-}
+DEPLOYMENT_LABEL = "gateway.deployment"
+IDEMPOTENCY_LABEL = "gateway.idempotency"
+FINGERPRINT_LABEL = "gateway.request"
+HARDWARE_FIELDS = ("cpus", "memory", "disk", "gpus")
 
 
 def check_user_env(env: dict[str, str]) -> None:
-    reserved = sorted(name for name in env
-                      if name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES))
+    reserved = reserved_env_names(env)
     if reserved:
         raise InvalidInput(
-            "Some environment variable names are reserved by the gateway.",
+            "Some environment variable names are reserved by the gateway or the schedulers.",
             [{"field": f"env.{name}", "message": "reserved name"} for name in reserved],
         )
 
@@ -49,11 +40,13 @@ def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
     """The request with its image and hardware fixed by the catalog or the raw-image policy.
 
     Hardware the request leaves out comes from the module's defaults; what it asks for must stay
-    within the module's (or, for raw images, the operator's) maximum.
+    within the module's (or, for raw images, the operator's) maximum and the operator's limits.
     """
+    check_user_env(request.env)
     if request.image and request.module:
         raise InvalidInput("Give either a module or an image, not both.",
                            [{"field": "image", "message": "not allowed together with module"}])
+    module = None
     if request.module:
         module = catalog.get(request.module)
         if module is None:
@@ -73,18 +66,23 @@ def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
     else:
         raise InvalidInput("A module or an image is required.",
                            [{"field": "module", "message": "module or image is required"}])
-    hardware = _bounded_hardware(request, bounds)
-    image = module.image_for(hardware.gpus) if request.module else str(request.image)
+    hardware = _bounded_hardware(request, bounds, templates.limits)
+    image = module.image_for(hardware.gpus) if module else str(request.image)
     return request.model_copy(update={"image": image, "hardware": hardware})
 
 
-def _bounded_hardware(request: DeploymentRequest, bounds: HardwareRange) -> Hardware:
+def _bounded_hardware(request: DeploymentRequest, bounds: HardwareRange,
+                      limits: Hardware | None) -> Hardware:
     asked = request.hardware.model_dump(exclude_unset=True) \
         if "hardware" in request.model_fields_set else {}
     hardware = bounds.default.model_copy(update=asked)
-    errors = [{"field": f"hardware.{name}", "message": f"at most {getattr(bounds.max, name)}"}
-              for name in ("cpus", "memory", "disk", "gpus")
-              if getattr(hardware, name) > getattr(bounds.max, name)]
+    errors = []
+    for name in HARDWARE_FIELDS:
+        allowed = getattr(bounds.max, name)
+        if limits is not None:
+            allowed = min(allowed, getattr(limits, name))
+        if getattr(hardware, name) > allowed:
+            errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
     if errors:
         raise InvalidInput("The hardware asked for is above what is allowed.", errors)
     return hardware
@@ -94,9 +92,45 @@ def marathon_app_id(group: str, deployment_id: str) -> str:
     return f"{group}/{deployment_id}"
 
 
+def is_deployment_id(value: str) -> bool:
+    return len(value) == 24 and all(ch in "0123456789abcdef" for ch in value)
+
+
 def owner_selector(owner: str) -> str:
     """Marathon label selector for one owner's deployments (owner keys are hex, no escaping)."""
     return f"{OWNER_LABEL}=={owner},{KIND_LABEL}==deployment"
+
+
+def all_deployments_selector() -> str:
+    return f"{KIND_LABEL}==deployment"
+
+
+def _digest(*parts: str, length: int) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
+
+
+def idempotency_label(owner: str, key: str) -> str:
+    return _digest("idempotency", owner, key, length=32)
+
+
+def idempotent_deployment_id(owner: str, key: str) -> str:
+    """The same owner and key always name the same app, so even two replicas racing on one
+    retry cannot create two: Marathon refuses the second POST of an existing id (409)."""
+    return _digest("deployment-id", owner, key, length=24)
+
+
+def idempotency_selector(owner: str, key: str) -> str:
+    return f"{owner_selector(owner)},{IDEMPOTENCY_LABEL}=={idempotency_label(owner, key)}"
+
+
+def request_fingerprint(request: DeploymentRequest) -> str:
+    """A digest of the request without its secrets (a password digest could be brute-forced)."""
+    canonical = json.dumps(request.fingerprint_fields(), sort_keys=True, separators=(",", ":"))
+    return _digest("request", canonical, length=32)
+
+
+def vhost_for(port_name: str, deployment_id: str, domain: str) -> str:
+    return f"{port_name}-{deployment_id}.{domain}".lower()
 
 
 def marathon_app_for(
@@ -108,6 +142,8 @@ def marathon_app_for(
     group: str,
     created_at: datetime,
     rclone_password_obscured: str | None = None,
+    idempotency_key: str | None = None,
+    vhost_domain: str = "",
 ) -> dict[str, Any]:
     """The Marathon app for a request already passed through :func:`resolve_deployment`."""
     if not request.image:
@@ -133,7 +169,8 @@ def marathon_app_for(
         "HAPROXY_GROUP": "external",
         OWNER_LABEL: identity.owner,
         KIND_LABEL: "deployment",
-        "gateway.deployment": deployment_id,
+        DEPLOYMENT_LABEL: deployment_id,
+        FINGERPRINT_LABEL: request_fingerprint(request),
         "gateway.service": request.service,
         "gateway.created_at": created_at.isoformat(),
     }
@@ -141,6 +178,11 @@ def marathon_app_for(
         labels["gateway.module"] = request.module
     if request.description:
         labels["gateway.description"] = request.description
+    if idempotency_key is not None:
+        labels[IDEMPOTENCY_LABEL] = idempotency_label(identity.owner, idempotency_key)
+    if vhost_domain:
+        for index, name in enumerate(templates.ports):
+            labels[f"HAPROXY_{index}_VHOST"] = vhost_for(name, deployment_id, vhost_domain)
 
     health = templates.app.health_check
     check: dict[str, Any] = {
@@ -150,7 +192,7 @@ def marathon_app_for(
     if health.protocol == "MESOS_HTTP":
         check["path"] = service.health.path
 
-    app: dict[str, Any] = {
+    return {
         **templates.app.marathon_fields(),
         "id": marathon_app_id(group, deployment_id),
         "cmd": service.cmd,
@@ -168,96 +210,3 @@ def marathon_app_for(
         "labels": labels,
         "healthChecks": [check],
     }
-    return app
-
-
-def deployment_from_app(app: dict[str, Any], *, lb_host: str,
-                        queue_entry: dict[str, Any] | None = None) -> Deployment:
-    """Our view of a Marathon app (``GET /v2/apps/{id}`` with tasks embedded)."""
-    labels: dict[str, str] = app.get("labels") or {}
-    tasks = [_task(t) for t in app.get("tasks") or []]
-    status, reason = deployment_status(app, queue_entry)
-    return Deployment(
-        id=labels.get("gateway.deployment") or app["id"].rsplit("/", 1)[-1],
-        owner=labels.get(OWNER_LABEL, ""),
-        module=labels.get("gateway.module"),
-        image=((app.get("container") or {}).get("docker") or {}).get("image", ""),
-        service=labels.get("gateway.service", "deepaas"),
-        hardware=Hardware(cpus=app.get("cpus", 1), memory=int(app.get("mem", 128)),
-                          disk=int(app.get("disk", 0)), gpus=int(app.get("gpus", 0))),
-        description=labels.get("gateway.description", ""),
-        created_at=labels.get("gateway.created_at") or None,
-        status=status,
-        status_reason=reason,
-        endpoints=endpoints_for(app, lb_host=lb_host) if status != "failed" else {},
-        tasks=tasks,
-    )
-
-
-def endpoints_for(app: dict[str, Any], *, lb_host: str) -> dict[str, str]:
-    """``http://<lb host>:<servicePort>`` per named port, once Marathon assigned service ports."""
-    endpoints = {}
-    for definition in app.get("portDefinitions") or []:
-        port, name = definition.get("port"), definition.get("name")
-        if name and isinstance(port, int) and port > 0:
-            endpoints[name] = f"http://{lb_host}:{port}"
-    return endpoints
-
-
-def deployment_status(app: dict[str, Any],
-                      queue_entry: dict[str, Any] | None) -> tuple[DeploymentStatus, str]:
-    running = int(app.get("tasksRunning", 0))
-    healthy = int(app.get("tasksHealthy", 0))
-    unhealthy = int(app.get("tasksUnhealthy", 0))
-    has_checks = bool(app.get("healthChecks"))
-    in_deployment = bool(app.get("deployments"))
-    if running > 0:
-        if has_checks and unhealthy > 0:
-            return "unhealthy", "The service does not answer its health check."
-        if has_checks and healthy == 0:
-            return "deploying", "The service started and is not healthy yet."
-        return "running", ""
-    if queue_entry is not None:
-        reason = waiting_reason(queue_entry)
-        if reason:
-            return "waiting", f"Waiting for resources: {reason}."
-    failure = app.get("lastTaskFailure")
-    if failure and not in_deployment:
-        return "failed", f"The last task {_state_word(failure.get('state'))}: " \
-                         f"{failure.get('message') or 'no message'}"
-    if in_deployment or int(app.get("tasksStaged", 0)) > 0:
-        if failure:
-            return "deploying", f"Restarting after a failure: {failure.get('message') or ''}".strip()
-        return "deploying", "The service is being started."
-    if int(app.get("instances", 1)) == 0:
-        return "deleting", "The service is being stopped."
-    return "waiting", "Waiting to be scheduled."
-
-
-def waiting_reason(queue_entry: dict[str, Any]) -> str:
-    summary = queue_entry.get("processedOffersSummary") or {}
-    reasons = [r.get("reason") for r in summary.get("rejectSummaryLastOffers") or []
-               if int(r.get("declined", 0)) > 0]
-    words = [_REJECT_REASONS.get(str(r), str(r)) for r in reasons if r]
-    if words:
-        return "; ".join(dict.fromkeys(words))
-    delay = queue_entry.get("delay") or {}
-    if delay.get("overdue") is False:
-        return f"backing off after failures, next try in {int(delay.get('timeLeftSeconds', 0))} s"
-    return ""
-
-
-def _state_word(state: object) -> str:
-    return {"TASK_FAILED": "failed", "TASK_KILLED": "was killed", "TASK_LOST": "was lost",
-            "TASK_ERROR": "could not start"}.get(str(state), "ended")
-
-
-def _task(task: dict[str, Any]) -> Task:
-    results = task.get("healthCheckResults") or []
-    healthy = all(r.get("alive") for r in results) if results else None
-    return Task(id=task.get("id", ""), host=task.get("host"), state=task.get("state", "UNKNOWN"),
-                started_at=task.get("startedAt"), healthy=healthy)
-
-
-def is_deployment_id(value: str) -> bool:
-    return len(value) == 24 and all(ch in "0123456789abcdef" for ch in value)

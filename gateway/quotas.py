@@ -1,0 +1,123 @@
+"""Per-user quotas over everything a user holds or waits for: deployments now, jobs alike.
+
+Each kind of workload plugs in a *usage source*, an async callable that tells what one owner
+currently has of that kind. Admission runs under a per-user lock (ZooKeeper across replicas, see
+``gateway.quota_locks``), so the usage it reads already includes whatever the previous holder
+created: two replicas or twenty concurrent requests cannot overshoot.
+
+Usage by a jobs engineer::
+
+    quotas.register_usage("jobs", jobs_usage)          # async (owner) -> Usage
+    async with quotas.admit(identity, "jobs", hardware):
+        await chronos.create_job(...)                   # still inside the lock
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.config import QuotaLimits, Settings
+from gateway.errors import QuotaExceeded
+from gateway.identity import Identity
+from gateway.models import Hardware
+from gateway.quota_locks import QuotaLock
+
+log = logging.getLogger(__name__)
+
+COUNT_LIMITS = {"deployments": "deployments", "jobs": "jobs"}
+_UNITS = {"gpus": "GPUs", "cpus": "CPUs", "memory": "MiB of memory"}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one owner holds or waits for, of one kind (``count`` items)."""
+
+    cpus: float = 0.0
+    memory: int = 0
+    gpus: int = 0
+    count: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.cpus + other.cpus, self.memory + other.memory, self.gpus + other.gpus,
+                     self.count + other.count)
+
+    @classmethod
+    def of(cls, hardware: Hardware, count: int = 1) -> Usage:
+        return cls(hardware.cpus * count, hardware.memory * count, hardware.gpus * count, count)
+
+
+UsageSource = Callable[[str], Awaitable[Usage]]
+
+
+def default_limits(settings: Settings) -> QuotaLimits:
+    return QuotaLimits(gpus=settings.quota_gpus, cpus=settings.quota_cpus,
+                       memory=settings.quota_memory, deployments=settings.quota_deployments,
+                       jobs=settings.quota_jobs)
+
+
+def limits_for(groups: Iterable[str], default: QuotaLimits,
+               by_group: dict[str, QuotaLimits]) -> QuotaLimits:
+    """The most generous limits among the user's groups; a group leaves out what it keeps default."""
+    matching = [by_group[g] for g in sorted(set(groups)) if g in by_group]
+    if not matching:
+        return default
+    merged: dict[str, Any] = {}
+    for name in QuotaLimits.model_fields:
+        values = [getattr(g, name) if name in g.model_fields_set else getattr(default, name)
+                  for g in matching]
+        merged[name] = None if any(v is None for v in values) else max(values)
+    return QuotaLimits(**merged)
+
+
+def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: Usage) -> None:
+    """Refuse ``asked`` (one more item of ``kind``) if it would take the owner over ``limits``."""
+    total = sum(usage.values(), Usage())
+    over: dict[str, dict[str, float]] = {}
+    for name in ("gpus", "cpus", "memory"):
+        allowed = getattr(limits, name)
+        used, more = getattr(total, name), getattr(asked, name)
+        if allowed is not None and more > 0 and used + more > allowed:
+            over[name] = {"used": used, "asked": more, "allowed": allowed}
+    count_limit = getattr(limits, COUNT_LIMITS[kind]) if kind in COUNT_LIMITS else None
+    used_count = usage.get(kind, Usage()).count
+    if count_limit is not None and used_count + asked.count > count_limit:
+        over[kind] = {"used": used_count, "asked": asked.count, "allowed": count_limit}
+    if over:
+        parts = [f"{_number(v['used'])} of {_number(v['allowed'])} {_UNITS.get(name, name)} used, "
+                 f"{_number(v['asked'])} more asked" for name, v in over.items()]
+        raise QuotaExceeded("Your quota does not allow this: " + "; ".join(parts) + ".",
+                            extra={"quota": over})
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class Quotas:
+    def __init__(self, settings: Settings, lock: QuotaLock) -> None:
+        self._default = default_limits(settings)
+        self._by_group = dict(settings.quota_groups)
+        self._sources: dict[str, UsageSource] = {}
+        self.lock = lock
+
+    def register_usage(self, kind: str, source: UsageSource) -> None:
+        self._sources[kind] = source
+
+    def limits(self, identity: Identity) -> QuotaLimits:
+        return limits_for(identity.groups, self._default, self._by_group)
+
+    async def usage(self, owner: str) -> dict[str, Usage]:
+        return {kind: await source(owner) for kind, source in sorted(self._sources.items())}
+
+    @asynccontextmanager
+    async def admit(self, identity: Identity, kind: str, hardware: Hardware) -> AsyncIterator[None]:
+        """Hold the owner's lock, refuse if over quota, and let the caller create inside."""
+        async with self.lock.hold(identity.owner):
+            limits = self.limits(identity)
+            if limits != QuotaLimits():
+                check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+            yield
