@@ -1,4 +1,10 @@
-"""Calls to the current leader of one scheduler, with one retry across a leader change.
+"""Calls to the current leader of one scheduler, carried across a leader change.
+
+The leader is looked up for every call, so a new leader is used as soon as discovery knows it.
+When the call meets a dead leader or a standby with no leader, it waits (briefly) for the next
+leader and is sent once more, but only when sending it twice cannot do anything twice: the
+request never left (connection refused), or the call is idempotent. Otherwise the caller gets a
+503 problem that names the scheduler.
 
 Only the gateway's own Basic credentials are sent upstream; the user's token never is, and no
 inbound header is copied.
@@ -17,54 +23,75 @@ from gateway.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 
-LEADER_WAIT_SECONDS = 3.0
+# Long enough for ZooKeeper to expire a crashed leader's session and the next one to be elected
+# with the schedulers' default 10 s session timeout; operators tune it with the session timeout.
+LEADER_WAIT_SECONDS = 12.0
 
 NoLeaderCheck = Callable[[httpx.Response], bool]
+
+
+def chronos_has_no_leader(response: httpx.Response) -> bool:
+    # A Chronos standby that cannot reach the leader answers Jetty's HTML 500 with this text.
+    return response.status_code == 500 and "Error proxying request to leader" in response.text
+
+_NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos": "The Mesos master"}
 
 
 class UpstreamClient:
     def __init__(self, scheduler: Scheduler, http: httpx.AsyncClient, leaders: LeaderSource, *,
                  credentials: tuple[str, str] | None = None, timeout: float = 10.0,
-                 no_leader: NoLeaderCheck | None = None) -> None:
+                 no_leader: NoLeaderCheck | None = None,
+                 leader_wait: float = LEADER_WAIT_SECONDS) -> None:
         self.scheduler = scheduler
         self._http = http
         self._leaders = leaders
         self._auth = httpx.BasicAuth(*credentials) if credentials else None
         self._timeout = timeout
         self._no_leader = no_leader or (lambda response: False)
+        self._leader_wait = leader_wait
 
     async def request(self, method: str, path: str, *, idempotent: bool,
                       params: Any = None, json: Any = None) -> httpx.Response:
-        """Send to the leader. ``idempotent`` calls are retried once on the next leader."""
-        leader = self._current()
+        """Send to the leader; on a leader change, once more to the next leader where safe."""
+        leader = await self._current()
         try:
             response = await self._send(leader, method, path, params, json)
         except httpx.TransportError as exc:
-            if not idempotent or isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
-                raise self._unavailable(f"the {self.scheduler} leader did not answer") from None
+            # A refused connection never reached the scheduler, so even a POST may go again.
+            # A timeout means a slow leader, not a dead one: waiting again would double the wait.
+            never_sent = isinstance(exc, httpx.ConnectError)
+            slow = isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
+            if slow or not (idempotent or never_sent):
+                raise self._unavailable("its leader did not answer",
+                                        maybe_applied=not (idempotent or never_sent)) from None
             log.info("%s leader %s unreachable (%s); waiting for the next", self.scheduler,
                      leader.url, type(exc).__name__)
         else:
             if not self._no_leader(response):
                 return response
             if not idempotent:
-                raise self._unavailable(f"{self.scheduler} has no leader right now")
-        next_leader = await self._leaders.wait_for_change(self.scheduler, leader,
-                                                          LEADER_WAIT_SECONDS)
+                raise self._unavailable("it has no leader right now")
+            log.info("%s at %s has no leader; waiting for the next", self.scheduler, leader.url)
+        next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
         if next_leader is None:
-            raise self._unavailable(f"{self.scheduler} has no leader right now")
+            raise self._unavailable("it has no leader right now")
         try:
             response = await self._send(next_leader, method, path, params, json)
-        except httpx.TransportError:
-            raise self._unavailable(f"the {self.scheduler} leader did not answer") from None
+        except httpx.TransportError as exc:
+            maybe_applied = not idempotent and not isinstance(exc, httpx.ConnectError)
+            raise self._unavailable("its new leader did not answer either",
+                                    maybe_applied=maybe_applied) from None
         if self._no_leader(response):
-            raise self._unavailable(f"{self.scheduler} has no leader right now")
+            raise self._unavailable("it has no leader right now")
         return response
 
-    def _current(self) -> Leader:
+    async def _current(self) -> Leader:
         leader = self._leaders.leader(self.scheduler)
         if leader is None:
-            raise self._unavailable(f"no {self.scheduler} leader is known")
+            # Mid-election (or just started): nothing was sent yet, so waiting is safe for any call.
+            leader = await self._leaders.wait_for_change(self.scheduler, None, self._leader_wait)
+        if leader is None:
+            raise self._unavailable("no leader of it is known")
         return leader
 
     async def _send(self, leader: Leader, method: str, path: str, params: Any,
@@ -73,6 +100,9 @@ class UpstreamClient:
             method, leader.url + path, params=params, json=json, auth=self._auth,
             headers={"Accept": "application/json"}, timeout=self._timeout)
 
-    def _unavailable(self, detail: str) -> UpstreamUnavailable:
-        return UpstreamUnavailable(detail[0].upper() + detail[1:] + ".",
-                                   extra={"scheduler": self.scheduler})
+    def _unavailable(self, why: str, *, maybe_applied: bool = False) -> UpstreamUnavailable:
+        name = _NAMES.get(self.scheduler, self.scheduler)
+        advice = ("The change may have been applied: check before repeating it." if maybe_applied
+                  else "Try again shortly.")
+        return UpstreamUnavailable(f"{name} is unavailable: {why}. {advice}",
+                                   extra={"scheduler": self.scheduler}, headers={"Retry-After": "5"})

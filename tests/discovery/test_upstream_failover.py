@@ -1,0 +1,170 @@
+"""Calls carried across a leader change: retried where repeating cannot do anything twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from gateway.clients.marathon import marathon_has_no_leader
+from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
+from gateway.discovery import Leader, Scheduler
+from gateway.errors import UpstreamUnavailable
+
+OLD = Leader("http://marathon-1:8080")
+NEW = Leader("http://marathon-2:8080")
+NO_LEADER_502 = "<html><body><h2>HTTP ERROR 502</h2><p>Could not determine the current leader</p>"
+
+
+class ElectionInProgress:
+    """A leader source whose current leader is ``current`` and whose next one is ``following``."""
+
+    def __init__(self, current: Leader | None, following: Leader | None) -> None:
+        self.current, self.following = current, following
+        self.waits: list[tuple[Leader | None, float]] = []
+
+    def leader(self, scheduler: Scheduler) -> Leader | None:
+        return self.current
+
+    async def wait_for_change(self, scheduler: Scheduler, previous: Leader | None,
+                              timeout: float) -> Leader | None:
+        self.waits.append((previous, timeout))
+        self.current = self.following
+        return self.following
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def status(self) -> dict[str, object]:
+        return {}
+
+
+class Upstreams:
+    """Records every request; the old leader fails as the test says, the new one answers 200."""
+
+    def __init__(self, old_leader_fails: Exception | httpx.Response) -> None:
+        self.failure = old_leader_fails
+        self.sent: list[tuple[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, str(request.url.host)))
+        if request.url.host == "marathon-1" or request.url.host == "chronos-1":
+            if isinstance(self.failure, Exception):
+                raise self.failure
+            return self.failure
+        return httpx.Response(200, json={"ok": True})
+
+
+def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
+         scheduler: Scheduler = "marathon") -> httpx.Response:
+    async def run() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstreams)) as http:
+            no_leader = marathon_has_no_leader if scheduler == "marathon" else chronos_has_no_leader
+            client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader, leader_wait=2.0)
+            return await client.request(method, "/v2/apps", idempotent=idempotent)
+
+    return asyncio.run(run())
+
+
+def refused() -> httpx.ConnectError:
+    return httpx.ConnectError("[Errno 111] Connection refused")
+
+
+def test_a_listing_that_meets_a_dead_leader_is_answered_by_the_next_one():
+    upstreams, leaders = Upstreams(refused()), ElectionInProgress(OLD, NEW)
+    response = call(upstreams, leaders, "GET", idempotent=True)
+    assert response.status_code == 200
+    assert upstreams.sent == [("GET", "marathon-1"), ("GET", "marathon-2")]
+    assert leaders.waits == [(OLD, 2.0)]
+
+
+def test_a_submission_whose_connection_was_refused_is_sent_to_the_next_leader_once():
+    upstreams = Upstreams(refused())
+    response = call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
+    assert response.status_code == 200
+    assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-2")]
+
+
+@pytest.mark.parametrize("lost", [httpx.ReadError("connection reset"),
+                                  httpx.RemoteProtocolError("Server disconnected")])
+def test_a_submission_that_lost_its_answer_is_never_sent_twice(lost):
+    upstreams = Upstreams(lost)
+    with pytest.raises(UpstreamUnavailable) as error:
+        call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
+    assert upstreams.sent == [("POST", "marathon-1")]
+    assert "may have been applied" in error.value.detail
+
+
+def test_a_listing_that_lost_its_answer_is_repeated_on_the_next_leader():
+    upstreams = Upstreams(httpx.RemoteProtocolError("Server disconnected"))
+    assert call(upstreams, ElectionInProgress(OLD, NEW), "GET", idempotent=True).status_code == 200
+
+
+def test_a_slow_leader_is_not_waited_for_twice():
+    upstreams = Upstreams(httpx.ReadTimeout("timed out"))
+    with pytest.raises(UpstreamUnavailable):
+        call(upstreams, ElectionInProgress(OLD, NEW), "GET", idempotent=True)
+    assert upstreams.sent == [("GET", "marathon-1")]
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_marathons_could_not_determine_the_leader_answer_is_retried_for_reads(status):
+    upstreams = Upstreams(httpx.Response(status, text=NO_LEADER_502))
+    assert call(upstreams, ElectionInProgress(OLD, NEW), "GET", idempotent=True).status_code == 200
+    assert len(upstreams.sent) == 2
+
+
+def test_a_no_leader_answer_to_a_submission_is_a_503_naming_marathon_without_a_retry():
+    upstreams = Upstreams(httpx.Response(502, text=NO_LEADER_502))
+    with pytest.raises(UpstreamUnavailable) as error:
+        call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
+    assert upstreams.sent == [("POST", "marathon-1")]
+    problem = error.value.problem()
+    assert problem["status"] == 503
+    assert problem["scheduler"] == "marathon"
+    assert problem["detail"].startswith("Marathon is unavailable: it has no leader")
+    assert error.value.headers["Retry-After"]
+
+
+def test_chronos_error_proxying_to_the_leader_is_retried_for_reads():
+    upstreams = Upstreams(httpx.Response(
+        500, text="Error proxying request to leader (maybe the leadership just changed?)"))
+    leaders = ElectionInProgress(Leader("http://chronos-1:4400"), Leader("http://chronos-2:4400"))
+    response = call(upstreams, leaders, "GET", idempotent=True, scheduler="chronos")
+    assert response.status_code == 200
+    assert [host for _, host in upstreams.sent] == ["chronos-1", "chronos-2"]
+
+
+def test_an_ordinary_server_error_is_returned_to_the_client_not_retried():
+    upstreams = Upstreams(httpx.Response(500, text="java.lang.NullPointerException"))
+    response = call(upstreams, ElectionInProgress(Leader("http://chronos-1:4400"), None), "GET",
+                    idempotent=True, scheduler="chronos")
+    assert response.status_code == 500
+    assert len(upstreams.sent) == 1
+
+
+def test_while_no_leader_is_known_a_call_waits_for_one_then_goes_out_once():
+    upstreams = Upstreams(refused())
+    leaders = ElectionInProgress(None, NEW)
+    assert call(upstreams, leaders, "POST", idempotent=False).status_code == 200
+    assert upstreams.sent == [("POST", "marathon-2")]
+    assert leaders.waits == [(None, 2.0)]
+
+
+def test_when_no_leader_comes_the_caller_gets_a_503_saying_which_scheduler():
+    upstreams = Upstreams(refused())
+    with pytest.raises(UpstreamUnavailable) as error:
+        call(upstreams, ElectionInProgress(None, None), "GET", idempotent=True, scheduler="chronos")
+    assert upstreams.sent == []
+    assert error.value.problem()["scheduler"] == "chronos"
+    assert "Chronos" in error.value.detail
+
+
+def test_when_the_next_leader_is_dead_too_the_call_fails_after_one_retry():
+    upstreams = Upstreams(refused())
+    with pytest.raises(UpstreamUnavailable):
+        call(upstreams, ElectionInProgress(OLD, Leader("http://marathon-1:8081")), "GET",
+             idempotent=True)
+    assert len(upstreams.sent) == 2
