@@ -1,0 +1,225 @@
+"""The deployment routes against a scripted Marathon and Mesos: refusals, lost answers, retries,
+quotas, logs and isolation, where exact control over the upstream answers matters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
+
+ISSUER = "https://issuer.test/"
+JOB_SPECS = Path(__file__).parents[1] / "job_specs"
+CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}}
+
+
+@dataclass
+class Harness:
+    cluster: FakeCluster
+    client: TestClient
+    tokens: dict[str, str]
+
+    def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def deploy(self, user: str = "alice", body: dict | None = None, **kwargs) -> httpx.Response:
+        return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
+
+
+def _harness(**settings) -> Iterator[Harness]:
+    issuer = DevIssuer(ISSUER)
+    cluster = FakeCluster()
+    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
+
+    async def to_issuer(request: httpx.Request) -> httpx.Response:
+        response = await issuer_transport.handle_async_request(request)
+        await response.aread()
+        return response
+
+    cluster.other = to_issuer
+    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
+                    chronos_url="", lb_host="lb.example.org", required_groups=[DEMO_GROUP],
+                    admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS, **settings)
+    with TestClient(create_app(conf, transport=cluster.transport())) as client:
+        yield Harness(cluster, client, issuer.demo_tokens())
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    yield from _harness()
+
+
+def _fields(response: httpx.Response) -> set[str]:
+    return {error["field"] for error in response.json()["errors"]}
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_same_deployment(harness):
+    first = harness.deploy(headers={"Idempotency-Key": "k-1"})
+    again = harness.deploy(headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert len(harness.cluster.apps) == 1 and harness.cluster.posts == 1
+
+
+def test_a_key_reused_for_a_different_request_is_refused(harness):
+    assert harness.deploy(headers={"Idempotency-Key": "k-2"}).status_code == 202
+    other = harness.deploy(body={**CPU_BODY, "description": "something else"},
+                           headers={"Idempotency-Key": "k-2"})
+    assert other.status_code == 422
+    assert _fields(other) == {"Idempotency-Key"}
+    assert len(harness.cluster.apps) == 1
+
+
+def test_the_same_key_from_two_users_makes_two_deployments(harness):
+    alices = harness.deploy("alice", headers={"Idempotency-Key": "shared"}).json()
+    bobs = harness.deploy("bob", headers={"Idempotency-Key": "shared"}).json()
+    assert alices["id"] != bobs["id"]
+    assert bobs["owner"] != alices["owner"]
+
+
+def test_when_the_answer_to_a_create_is_lost_no_app_is_left_behind(harness):
+    harness.cluster.drop_next_post = True
+    response = harness.deploy()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert harness.cluster.apps == {}
+
+
+def test_marathon_refusing_an_app_is_a_clear_problem_and_nothing_is_created(harness):
+    harness.cluster.refuse_with = (422, {"message": "Object is not valid", "details": [
+        {"path": "/", "errors": ["Feature gpu_resources is not enabled. Enable with "
+                                 "--enable_features gpu_resources)"]}]})
+    response = harness.deploy(body={"module": "image-classification-tf", "hardware": {"gpus": 1}})
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["detail"].startswith("Marathon refused app /gateway/")
+    assert "gpu_resources is not enabled" in problem["errors"][0]["message"]
+    assert harness.cluster.apps == {}
+    assert harness.call("GET", "/v1/deployments").json()["items"] == []
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"module": "plants-classification", "hardware": {"gpus": 2}}, "hardware.gpus"),
+    ({"module": "image-classification-tf", "hardware": {"memory": 10**6}}, "hardware.memory"),
+    ({"module": "no-such-module"}, "module"),
+    ({"image": "someone/cryptominer:latest"}, "image"),
+    ({"image": "deephdc/x", "hardware": {"gpus": 0.5}}, "hardware.gpus"),
+    ({"image": "deephdc/x", "env": {"NOT-A-NAME": "1"}}, "env"),
+    ({"image": "deephdc/x", "env": {"PORT0": "80"}}, "env.PORT0"),
+    ({"module": "generic-dev", "service": "jupyter", "jupyter_password": "short"},
+     "jupyter_password"),
+    ({"module": "generic-dev", "service": "jupyter"}, "jupyter_password"),
+])
+def test_bad_input_is_refused_naming_the_field_before_marathon_is_called(harness, body, field):
+    response = harness.deploy(body=body)
+    assert response.status_code == 422, response.text
+    assert field in _fields(response)
+    assert harness.cluster.posts == 0
+
+
+def test_a_password_never_appears_in_a_response(harness):
+    secret_body = {"module": "generic-dev", "service": "jupyter",
+                   "jupyter_password": "notebook-secret-123",
+                   "storage": {"rclone_url": "https://nc.example.org/remote.php/webdav/",
+                               "rclone_user": "u", "rclone_password": "storage-secret-456"}}
+    created = harness.deploy(body=secret_body)
+    refused = harness.deploy(body={**secret_body, "hardware": {"gpus": 9}})
+    listed = harness.call("GET", "/v1/deployments")
+    for response in (created, refused, listed):
+        assert "notebook-secret-123" not in response.text
+        assert "storage-secret-456" not in response.text
+    stored = next(iter(harness.cluster.apps.values()))
+    assert "storage-secret-456" not in str(stored)
+
+
+def test_every_route_hides_another_users_deployment(harness):
+    deployment = harness.deploy().json()
+    path = f"/v1/deployments/{deployment['id']}"
+    for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/restart"), ("GET", "/logs")):
+        response = harness.call(method, path + suffix, "bob")
+        assert response.status_code == 404, (method, suffix)
+        assert response.json()["detail"] == "No such deployment."
+    assert harness.call("GET", "/v1/deployments", "bob").json()["items"] == []
+    assert harness.call("GET", "/v1/deployments?all=true", "bob").status_code == 403
+    everyone = harness.call("GET", "/v1/deployments?all=true", "admin").json()["items"]
+    assert [item["id"] for item in everyone] == [deployment["id"]]
+    assert len(harness.cluster.apps) == 1
+
+
+def test_lists_are_paginated_with_a_cursor(harness):
+    ids = sorted(harness.deploy().json()["id"] for _ in range(3))
+    first = harness.call("GET", "/v1/deployments?limit=2").json()
+    assert [item["id"] for item in first["items"]] == ids[:2]
+    second = harness.call("GET", f"/v1/deployments?limit=2&cursor={first['next']}").json()
+    assert [item["id"] for item in second["items"]] == ids[2:]
+    assert second["next"] is None
+
+
+def test_restart_replaces_the_task_and_delete_removes_the_app(harness):
+    deployment = harness.deploy().json()
+    path = f"/v1/deployments/{deployment['id']}"
+    before = harness.call("GET", path).json()["tasks"][0]["id"]
+    restarted = harness.call("POST", f"{path}/restart")
+    assert restarted.status_code == 202
+    assert restarted.json()["tasks"][0]["id"] != before
+    assert harness.call("DELETE", path).status_code == 204
+    assert harness.call("GET", path).status_code == 404
+    assert harness.cluster.apps == {}
+
+
+def test_logs_give_the_last_lines_of_the_current_task(harness):
+    deployment = harness.deploy().json()
+    response = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs?tail=3")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    task_id = response.headers["x-task-id"]
+    assert response.text == "".join(f"line {n} of {task_id}\n" for n in (198, 199, 200))
+    stderr = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs?stream=stderr")
+    assert stderr.text == "warning: nothing to see\n"
+    everything = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs")
+    assert everything.text.count("\n") == 200
+
+
+def test_without_a_running_task_the_logs_are_those_of_the_last_one(harness):
+    deployment = harness.deploy().json()
+    task_id = harness.cluster.stop_task(f"/gateway/{deployment['id']}")
+    harness.cluster.files[f"/sandbox/{task_id}/stdout"] += b"Traceback: out of memory\n"
+    response = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs?tail=2")
+    assert response.headers["x-task-id"] == task_id
+    assert response.text == f"line 200 of {task_id}\nTraceback: out of memory\n"
+
+
+def test_following_the_logs_ends_by_itself_when_the_task_has_ended(harness):
+    deployment = harness.deploy().json()
+    task_id = harness.cluster.stop_task(f"/gateway/{deployment['id']}")
+    response = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs?tail=1&follow=true")
+    assert response.status_code == 200
+    assert response.text == f"line 200 of {task_id}\n"
+
+
+def test_the_deployment_quota_refuses_the_next_one_and_says_why():
+    for harness in _harness(quota_deployments=1):
+        assert harness.deploy().status_code == 202
+        refused = harness.deploy()
+        assert refused.status_code == 403
+        problem = refused.json()
+        assert problem["code"] == "quota_exceeded"
+        assert problem["detail"] == ("Your quota does not allow this: 1 of 1 deployments used, "
+                                     "1 more asked.")
+        assert problem["quota"] == {"deployments": {"used": 1, "asked": 1, "allowed": 1}}
+        assert len(harness.cluster.apps) == 1
+        # Another user has their own quota.
+        assert harness.deploy("bob").status_code == 202
