@@ -6,8 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
-# check our obscured passwords with rclone's own reveal.
-APT_PACKAGES := zookeeper rclone
+# check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
+# way marathon-lb publishes them.
+APT_PACKAGES := zookeeper rclone haproxy
 
 .PHONY: dev test lint typecheck unit system-packages clean
 
