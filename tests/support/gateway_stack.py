@@ -1,0 +1,71 @@
+"""The dev stack (simulated cluster + dev issuer + gateway) driven from sync tests over HTTP."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+
+
+@dataclass
+class Stack:
+    info: Any  # gateway.devstack.DevInfo
+    gateway: httpx.Client
+    marathon: httpx.Client
+
+    def as_user(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.info.tokens[user]}"}
+
+    def marathon_app_ids(self) -> list[str]:
+        return [app["id"] for app in self.marathon.get("/v2/apps").json()["apps"]]
+
+    def deploy(self, user: str = "alice", headers: dict[str, str] | None = None,
+               **body: Any) -> httpx.Response:
+        payload = {"image": "deephdc/deep-oc-image-classification-tf:cpu",
+                   "hardware": {"cpus": 1, "memory": 2048, "disk": 1024, "gpus": 0}, **body}
+        return self.gateway.post("/v1/deployments", json=payload,
+                                 headers={**self.as_user(user), **(headers or {})})
+
+    def get(self, deployment_id: str, user: str = "alice") -> httpx.Response:
+        return self.gateway.get(f"/v1/deployments/{deployment_id}", headers=self.as_user(user))
+
+    def delete(self, deployment_id: str, user: str = "alice") -> httpx.Response:
+        return self.gateway.delete(f"/v1/deployments/{deployment_id}", headers=self.as_user(user))
+
+    def wait_for(self, deployment_id: str, status: str, user: str = "alice",
+                 timeout: float = 20, reason: str = "") -> dict[str, Any]:
+        """Poll until the deployment has ``status`` (and ``reason`` in its reason) or time is up."""
+        return self.wait_until(
+            deployment_id,
+            lambda body: body.get("status") == status and reason in body.get("status_reason", ""),
+            user, timeout)
+
+    def wait_until(self, deployment_id: str, done: Callable[[dict[str, Any]], bool],
+                   user: str = "alice", timeout: float = 20) -> dict[str, Any]:
+        """Poll the deployment until ``done(body)`` or time is up; returns the last body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body: dict[str, Any] = self.get(deployment_id, user).json()
+            if done(body) or time.monotonic() > deadline:
+                return body
+            time.sleep(0.2)
+
+
+def fast_health_checks(tmp_path: Path) -> Path:
+    """The real job_specs with health checks every second, so tests need not wait 15 s."""
+    job_specs = tmp_path / "job_specs"
+    shutil.copytree(JOB_SPECS, job_specs)
+    services = yaml.safe_load((job_specs / "services.yaml").read_text())
+    services["app"]["health_check"].update(
+        {"gracePeriodSeconds": 30, "intervalSeconds": 1, "delaySeconds": 0, "timeoutSeconds": 1})
+    services["app"].update({"backoffSeconds": 1, "backoffFactor": 1.0})
+    (job_specs / "services.yaml").write_text(yaml.safe_dump(services))
+    return job_specs

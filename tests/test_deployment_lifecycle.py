@@ -1,0 +1,194 @@
+"""End to end through the HTTP API against the simulated cluster: what a scientist does with a
+deployment, from deploy to delete, on CPUs and GPUs, reached through a real HAProxy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.background import running
+from tests.support.gateway_stack import Stack, fast_health_checks
+from tests.support.haproxy import HAProxy, marathon_lb_config
+
+try:
+    from gateway.devstack import DevStack
+    from gateway.sim import SimConfig
+except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
+    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+GPU_MODULE = {"module": "image-classification-tf",
+              "hardware": {"cpus": 1, "memory": 2048, "disk": 1024, "gpus": 1}}
+CPU_MODULE = {"module": "image-classification-tf",
+              "hardware": {"cpus": 1, "memory": 2048, "disk": 1024}}
+
+
+def _stack(tmp: Path, **settings: object) -> Iterator[Stack]:
+    # Two agents with one GPU each: the third GPU deployment has to wait.
+    sim_config = SimConfig(agents=2, agent_cpus=8.0, agent_mem=32768, agent_disk=102400,
+                           agent_gpus=1)
+    with running(DevStack(sim_config=sim_config, job_specs_dir=fast_health_checks(tmp),
+                          settings=settings)) as info:
+        with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
+                httpx.Client(base_url=info.marathon_url, timeout=15) as marathon:
+            yield Stack(info, gateway, marathon)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _stack(tmp_path_factory.mktemp("specs"))
+
+
+def _create(stack: Stack, body: dict, user: str = "alice", **headers: str) -> dict:
+    response = stack.gateway.post("/v1/deployments", json=body,
+                                  headers={**stack.as_user(user), **headers})
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/v1/deployments/{response.json()['id']}"
+    return dict(response.json())
+
+
+def _delete_all(stack: Stack, *ids: str) -> None:
+    for deployment_id in ids:
+        for user in ("alice", "bob"):
+            stack.delete(deployment_id, user)
+
+
+@pytest.mark.parametrize(("body", "image", "gpus"), [
+    (CPU_MODULE, "deephdc/deep-oc-image-classification-tf:cpu", 0),
+    (GPU_MODULE, "deephdc/deep-oc-image-classification-tf:gpu", 1),
+], ids=["cpu", "gpu"])
+def test_a_module_lives_from_deploy_to_delete(stack, body, image, gpus):
+    deployment = _create(stack, body)
+    app_id = f"/gateway/{deployment['id']}"
+    app = stack.marathon.get(f"/v2/apps{app_id}").json()["app"]
+    assert (app["gpus"], app["container"]["docker"]["image"]) == (gpus, image)
+
+    ready = stack.wait_for(deployment["id"], "running")
+    assert ready["status"] == "running", ready
+    assert set(ready["endpoints"]) == {"api", "monitor", "ide"}
+    assert ready["main_endpoint"] == ready["endpoints"]["api"]
+    assert ready["tasks"][0]["healthy"] is True
+    first_task = ready["tasks"][0]["id"]
+
+    logs = stack.gateway.get(f"/v1/deployments/{deployment['id']}/logs?tail=20",
+                             headers=stack.as_user("alice"))
+    assert logs.status_code == 200, logs.text
+    assert logs.headers["x-task-id"] == first_task
+
+    restarted = stack.gateway.post(f"/v1/deployments/{deployment['id']}/restart",
+                                   headers=stack.as_user("alice"))
+    assert restarted.status_code == 202, restarted.text
+    again = stack.wait_until(deployment["id"], lambda d: d["status"] == "running" and any(
+        t["id"] != first_task for t in d["tasks"]))
+    assert again["status"] == "running" and again["tasks"][0]["id"] != first_task, again
+
+    assert stack.delete(deployment["id"]).status_code == 204
+    assert stack.get(deployment["id"]).status_code == 404
+    assert app_id not in stack.marathon_app_ids()
+
+
+def test_when_gpus_run_out_a_deployment_waits_saying_why_until_one_is_freed(stack):
+    first = _create(stack, GPU_MODULE, "alice")
+    second = _create(stack, GPU_MODULE, "bob")
+    created = [first["id"], second["id"]]
+    try:
+        assert stack.wait_for(first["id"], "running")["status"] == "running"
+        assert stack.wait_for(second["id"], "running", "bob")["status"] == "running"
+        third = _create(stack, GPU_MODULE, "alice")
+        created.append(third["id"])
+        waiting = stack.wait_for(third["id"], "waiting", reason="GPU")
+        assert waiting["status"] == "waiting", waiting
+        assert waiting["status_reason"] == ("Waiting for resources: no agent has enough free "
+                                            "GPUs.")
+        assert waiting["endpoints"] == {} or waiting["tasks"] == []
+
+        assert stack.delete(first["id"]).status_code == 204
+        resolved = stack.wait_for(third["id"], "running", timeout=30)
+        assert resolved["status"] == "running", resolved
+    finally:
+        _delete_all(stack, *created)
+
+
+def test_a_published_endpoint_is_reached_through_haproxy(stack, tmp_path):
+    deployment = _create(stack, CPU_MODULE)
+    try:
+        ready = stack.wait_for(deployment["id"], "running")
+        assert ready["status"] == "running", ready
+        apps = stack.marathon.get("/v2/apps", params={"embed": "apps.tasks"}).json()["apps"]
+        published = marathon_lb_config(apps)
+        name = f"gateway_{deployment['id']}_{ready['endpoints']['api'].rsplit(':', 1)[1]}"
+        assert published.servers[name], published.text
+        with HAProxy(tmp_path, published.text) as haproxy:
+            haproxy.start(list(published.frontends.values()))
+            answer = httpx.get(ready["endpoints"]["api"] + "/", timeout=5)
+        assert answer.status_code < 500, answer.text
+        logs = stack.gateway.get(f"/v1/deployments/{deployment['id']}/logs",
+                                 headers=stack.as_user("alice"))
+        assert "GET /" in logs.text
+    finally:
+        _delete_all(stack, deployment["id"])
+
+
+def test_a_crashing_service_is_reported_failed_with_the_task_message(stack):
+    deployment = _create(stack, {**CPU_MODULE, "env": {"SIM_FAIL": "exit:3:0.2"}})
+    try:
+        failed = stack.wait_for(deployment["id"], "failed", timeout=30)
+        assert failed["status"] == "failed", failed
+        assert failed["status_reason"].startswith("The last task failed")
+        assert failed["endpoints"] == {}
+    finally:
+        _delete_all(stack, deployment["id"])
+
+
+def test_a_retried_create_with_the_same_idempotency_key_makes_one_app(stack):
+    before = len(stack.marathon_app_ids())
+    first = _create(stack, CPU_MODULE, **{"Idempotency-Key": "e2e-retry"})
+    again = _create(stack, CPU_MODULE, **{"Idempotency-Key": "e2e-retry"})
+    try:
+        assert again["id"] == first["id"]
+        assert len(stack.marathon_app_ids()) == before + 1
+    finally:
+        _delete_all(stack, first["id"])
+
+
+def test_every_route_hides_another_users_deployment(stack):
+    deployment = _create(stack, CPU_MODULE)
+    path = f"/v1/deployments/{deployment['id']}"
+    try:
+        for method, suffix in (("GET", ""), ("POST", "/restart"), ("GET", "/logs"),
+                               ("DELETE", "")):
+            response = stack.gateway.request(method, path + suffix, headers=stack.as_user("bob"))
+            assert response.status_code == 404, (method, suffix, response.text)
+        assert stack.get(deployment["id"]).status_code == 200
+    finally:
+        _delete_all(stack, deployment["id"])
+
+
+@pytest.fixture(scope="module")
+def quota_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _stack(tmp_path_factory.mktemp("quota-specs"), quota_deployments=3, quota_gpus=1)
+
+
+def test_twenty_concurrent_requests_cannot_overshoot_the_quota(quota_stack):
+    with ThreadPoolExecutor(20) as pool:
+        responses = list(pool.map(lambda _: quota_stack.deploy("alice"), range(20)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [202] * 3 + [403] * 17
+    refusal = next(r.json() for r in responses if r.status_code == 403)
+    assert refusal["quota"]["deployments"] == {"used": 3, "asked": 1, "allowed": 3}
+    listed = quota_stack.gateway.get("/v1/deployments", headers=quota_stack.as_user("alice"))
+    assert len(listed.json()["items"]) == 3
+
+
+def test_a_gpu_quota_counts_waiting_deployments_too(quota_stack):
+    bob_gpu = quota_stack.gateway.post("/v1/deployments", json=GPU_MODULE,
+                                       headers=quota_stack.as_user("bob"))
+    assert bob_gpu.status_code == 202
+    second = quota_stack.gateway.post("/v1/deployments", json=GPU_MODULE,
+                                      headers=quota_stack.as_user("bob"))
+    assert second.status_code == 403
+    assert second.json()["quota"]["gpus"] == {"used": 1, "asked": 1, "allowed": 1}
