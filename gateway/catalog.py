@@ -98,6 +98,19 @@ class Module(_Data):
     def image_for(self, gpus: int) -> str:
         return f"{self.image}:{self.tags.gpu if gpus > 0 else self.tags.cpu}"
 
+    def within(self, limits: Hardware | None) -> Module:
+        """This module as users may deploy it: its ranges cut down to the operators' limits."""
+        if limits is None:
+            return self
+
+        def cap(hardware: Hardware) -> Hardware:
+            return hardware.model_copy(update={
+                name: min(getattr(hardware, name), getattr(limits, name))
+                for name in ("cpus", "memory", "disk", "gpus")})
+
+        return self.model_copy(update={"hardware": HardwareRange(
+            default=cap(self.hardware.default), max=cap(self.hardware.max))})
+
 
 class ModuleCatalog(_Data):
     modules: tuple[Module, ...]

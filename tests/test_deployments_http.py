@@ -35,7 +35,7 @@ class Harness:
         return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
 
 
-def _harness(**settings) -> Iterator[Harness]:
+def _harness(job_specs_dir: Path = JOB_SPECS, **settings) -> Iterator[Harness]:
     issuer = DevIssuer(ISSUER)
     cluster = FakeCluster()
     issuer_transport = httpx.ASGITransport(issuer.asgi_app())
@@ -48,7 +48,7 @@ def _harness(**settings) -> Iterator[Harness]:
     cluster.other = to_issuer
     conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
                     chronos_url="", lb_host="lb.example.org", required_groups=[DEMO_GROUP],
-                    admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS, **settings)
+                    admin_groups=[ADMIN_GROUP], job_specs_dir=job_specs_dir, **settings)
     with TestClient(create_app(conf, transport=cluster.transport())) as client:
         yield Harness(cluster, client, issuer.demo_tokens())
 
@@ -223,3 +223,49 @@ def test_the_deployment_quota_refuses_the_next_one_and_says_why():
         assert len(harness.cluster.apps) == 1
         # Another user has their own quota.
         assert harness.deploy("bob").status_code == 202
+
+
+def test_the_catalog_lists_modules_with_the_hardware_users_may_ask_for(harness):
+    listed = harness.call("GET", "/v1/modules")
+    assert listed.status_code == 200
+    names = [m["name"] for m in listed.json()["items"]]
+    assert "image-classification-tf" in names and listed.json()["next"] is None
+    one = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
+    assert one["services"] == ["deepaas"]
+    assert one["hardware"]["max"]["gpus"] == 2
+    assert harness.client.get("/v1/modules").status_code == 401
+    missing = harness.call("GET", "/v1/modules/no-such-module")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
+    import shutil
+
+    import yaml
+
+    specs = tmp_path / "job_specs"
+    shutil.copytree(JOB_SPECS, specs)
+    services = yaml.safe_load((specs / "services.yaml").read_text())
+    services["limits"] = {"cpus": 4, "memory": 8192, "disk": 20480, "gpus": 1}
+    (specs / "services.yaml").write_text(yaml.safe_dump(services))
+    for harness in _harness(job_specs_dir=specs):
+        module = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
+        assert module["hardware"]["max"] == {"cpus": 4.0, "memory": 8192, "disk": 20480,
+                                             "gpus": 1}
+        assert module["hardware"]["default"] == {"cpus": 2.0, "memory": 8192, "disk": 20480,
+                                                 "gpus": 0}
+
+
+def test_passwords_never_reach_the_logs(harness, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    harness.cluster.refuse_with = (422, {"message": "Object is not valid", "details": []})
+    body = {"module": "generic-dev", "service": "jupyter", "jupyter_password": "log-secret-789",
+            "storage": {"rclone_url": "https://nc.example.org/remote.php/webdav/",
+                        "rclone_user": "u", "rclone_password": "log-secret-012"}}
+    assert harness.deploy(body=body).status_code == 422
+    harness.cluster.refuse_with = None
+    assert harness.deploy(body=body).status_code == 202
+    assert caplog.records, "the create path logs something, so the check below is meaningful"
+    assert "log-secret-789" not in caplog.text and "log-secret-012" not in caplog.text

@@ -12,14 +12,18 @@ from gateway.models import Page
 router = APIRouter(prefix="/v1/modules", tags=["modules"])
 
 
-@router.get("", response_model=Page[Module], summary="The module catalog")
+@router.get("", response_model=Page[Module], summary="The module catalog",
+            description="Every module, its images, services and the hardware a user may ask for "
+                        "(`hardware.max`, already cut to the operators' limits).")
 async def list_modules(user: CurrentUser, edges: EdgesDep) -> Page[Module]:
-    return Page[Module](items=list(edges.catalog.modules))
+    limits = edges.templates.limits
+    return Page[Module](items=[m.within(limits) for m in edges.catalog.modules])
 
 
-@router.get("/{name}", response_model=Module, summary="One module")
+@router.get("/{name}", response_model=Module, summary="One module",
+            responses={404: {"description": "No such module"}})
 async def get_module(name: str, user: CurrentUser, edges: EdgesDep) -> Module:
     module = edges.catalog.get(name)
     if module is None:
         raise NotFound(f"There is no module {name!r} in the catalog.")
-    return module
+    return module.within(edges.templates.limits)
