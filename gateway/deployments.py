@@ -76,7 +76,14 @@ class Deployments:
             templates=self._templates, group=self._settings.marathon_group,
             created_at=datetime.now(UTC), rclone_password_obscured=obscured,
             idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain)
-        async with self._quotas.admit(identity, "deployments", resolved.hardware):
+        async with self._quotas.lock.hold(identity.owner):
+            if idempotency_key is not None:
+                # The first attempt may have finished while this one waited for the lock: it
+                # must be replayed, not counted against the quota as if it were a new one.
+                replay = await self._replay(resolved, identity, idempotency_key)
+                if replay is not None:
+                    return replay
+            await self._quotas.check(identity, "deployments", resolved.hardware)
             try:
                 created = await self._marathon.create_app(app)
             except Conflict:

@@ -113,11 +113,15 @@ class Quotas:
     async def usage(self, owner: str) -> dict[str, Usage]:
         return {kind: await source(owner) for kind, source in sorted(self._sources.items())}
 
+    async def check(self, identity: Identity, kind: str, hardware: Hardware) -> None:
+        """Refuse one more ``kind`` with ``hardware``; call it while holding the owner's lock."""
+        limits = self.limits(identity)
+        if limits != QuotaLimits():
+            check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+
     @asynccontextmanager
     async def admit(self, identity: Identity, kind: str, hardware: Hardware) -> AsyncIterator[None]:
         """Hold the owner's lock, refuse if over quota, and let the caller create inside."""
         async with self.lock.hold(identity.owner):
-            limits = self.limits(identity)
-            if limits != QuotaLimits():
-                check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+            await self.check(identity, kind, hardware)
             yield

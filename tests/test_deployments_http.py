@@ -4,6 +4,7 @@ quotas, logs and isolation, where exact control over the upstream answers matter
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def _harness(job_specs_dir: Path = JOB_SPECS, **settings) -> Iterator[Harness]:
                     admin_groups=[ADMIN_GROUP], job_specs_dir=job_specs_dir, **settings)
     with TestClient(create_app(conf, transport=cluster.transport())) as client:
         yield Harness(cluster, client, issuer.demo_tokens())
+
+
+configured = contextmanager(_harness)  # a harness with other settings, inside a test
 
 
 @pytest.fixture
@@ -211,7 +215,7 @@ def test_following_the_logs_ends_by_itself_when_the_task_has_ended(harness):
 
 
 def test_the_deployment_quota_refuses_the_next_one_and_says_why():
-    for harness in _harness(quota_deployments=1):
+    with configured(quota_deployments=1) as harness:
         assert harness.deploy().status_code == 202
         refused = harness.deploy()
         assert refused.status_code == 403
@@ -248,7 +252,7 @@ def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
     services = yaml.safe_load((specs / "services.yaml").read_text())
     services["limits"] = {"cpus": 4, "memory": 8192, "disk": 20480, "gpus": 1}
     (specs / "services.yaml").write_text(yaml.safe_dump(services))
-    for harness in _harness(job_specs_dir=specs):
+    with configured(job_specs_dir=specs) as harness:
         module = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
         assert module["hardware"]["max"] == {"cpus": 4.0, "memory": 8192, "disk": 20480,
                                              "gpus": 1}
@@ -269,3 +273,15 @@ def test_passwords_never_reach_the_logs(harness, caplog):
     assert harness.deploy(body=body).status_code == 202
     assert caplog.records, "the create path logs something, so the check below is meaningful"
     assert "log-secret-789" not in caplog.text and "log-secret-012" not in caplog.text
+
+
+def test_concurrent_retries_with_one_key_at_the_quota_limit_all_get_the_same_deployment():
+    import concurrent.futures
+
+    with configured(quota_deployments=1) as harness:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            responses = list(pool.map(
+                lambda _: harness.deploy(headers={"Idempotency-Key": "at-the-limit"}), range(8)))
+        assert {r.status_code for r in responses} == {202}, [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == 1
+        assert len(harness.cluster.apps) == 1 and harness.cluster.posts == 1
