@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from gateway.clients.upstream import UpstreamClient
-from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError
+from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError, UpstreamUnavailable
 
 
 def marathon_has_no_leader(response: httpx.Response) -> bool:
@@ -84,6 +84,10 @@ def _json_or_raise(response: httpx.Response, *, what: str) -> dict[str, Any]:
             for text in detail.get("errors") or []:
                 errors.append({"field": f"marathon{detail.get('path', '/')}", "message": str(text)})
         raise InvalidInput(f"Marathon refused {what}: {message or 'invalid'}.", errors)
+    if status == 403 and "running deployments" in message:
+        # TooManyRunningDeploymentsException: Marathon's own limit, a passing condition.
+        raise UpstreamUnavailable("Marathon is busy with too many deployments; try again shortly.",
+                                  extra={"scheduler": "marathon"})
     if status in (401, 403):
         raise UpstreamError("The gateway's credentials for Marathon were refused.")
     raise UpstreamError(f"Marathon failed on {what} (HTTP {status}).")
