@@ -14,10 +14,11 @@ from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
 from gateway.clients.mesos import MesosClient
-from gateway.clients.upstream import UpstreamClient
+from gateway.clients.upstream import UpstreamClient, mesos_has_no_leader
 from gateway.config import Settings
 from gateway.deployments import Deployments
-from gateway.discovery import LeaderSource, StaticLeaderSource
+from gateway.discovery import LeaderSource
+from gateway.discovery.configured import leader_source_for
 from gateway.edges import Edges
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
@@ -26,9 +27,7 @@ from gateway.quotas import Quotas
 
 
 def _leader_source(settings: Settings) -> LeaderSource:
-    return StaticLeaderSource({"marathon": settings.marathon_url,
-                               "chronos": settings.chronos_url,
-                               "mesos": settings.mesos_url})
+    return leader_source_for(settings)
 
 
 def _quota_lock(settings: Settings) -> QuotaLock:
@@ -57,10 +56,12 @@ def create_app(settings: Settings | None = None, *,
             await leaders.start()
             marathon = MarathonClient(UpstreamClient(
                 "marathon", http, leaders, timeout=conf.upstream_timeout,
-                credentials=_credentials(conf.marathon_user,
+                leader_wait=conf.leader_failover_wait, credentials=_credentials(conf.marathon_user,
                                          conf.marathon_password.get_secret_value()),
                 no_leader=marathon_has_no_leader))
-            mesos = MesosClient(UpstreamClient("mesos", http, leaders, timeout=conf.upstream_timeout),
+            mesos = MesosClient(UpstreamClient("mesos", http, leaders, timeout=conf.upstream_timeout,
+                                               leader_wait=conf.leader_failover_wait,
+                                               no_leader=mesos_has_no_leader),
                                 http, timeout=conf.upstream_timeout)
             quotas = Quotas(conf, _quota_lock(conf))
             await quotas.lock.start()

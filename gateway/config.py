@@ -55,6 +55,21 @@ class Settings(BaseSettings):
     zk_chronos_path: str = Field(
         "/chronos/state/candidate", description="ZooKeeper path of Chronos' leader latch."
     )
+    zk_marathon_layout: Literal["curator", "twitter-commons"] = Field(
+        "curator",
+        description="Marathon's leader election: 'curator' (Marathon 1.5+, latch nodes) or "
+        "'twitter-commons' (before 1.5, member_ nodes; the path then defaults to /marathon/leader).",
+    )
+    zk_session_timeout: float = Field(
+        10.0, gt=0, le=600, description="ZooKeeper session timeout of the gateway, in seconds."
+    )
+    leader_failover_wait: float = Field(
+        12.0,
+        gt=0,
+        description="Seconds a request waits for a new leader when the current one is gone or none "
+        "is known. Cover the schedulers' ZooKeeper session timeout (10 s by default): a crashed "
+        "leader stays in ZooKeeper until its session expires.",
+    )
     marathon_url: str = Field(
         "http://127.0.0.1:8080", description="Marathon base URL, used when ZooKeeper is not configured."
     )
@@ -148,6 +163,23 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("zk_hosts")
+    @classmethod
+    def _zk_connection_string(cls, hosts: str) -> str:
+        if hosts.strip():
+            # Imported here: discovery.ensemble is pure, but settings load before any edge.
+            from gateway.discovery.ensemble import parse_ensemble
+
+            parse_ensemble(hosts)
+        return hosts.strip()
+
+    @field_validator("zk_mesos_path", "zk_marathon_path", "zk_chronos_path")
+    @classmethod
+    def _absolute_zk_path(cls, path: str) -> str:
+        if not path.startswith("/") or (path != "/" and path.endswith("/")) or "//" in path:
+            raise ValueError("must be an absolute ZooKeeper path without a trailing slash")
+        return path
 
     @field_validator("oidc_issuers")
     @classmethod

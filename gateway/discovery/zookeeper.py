@@ -185,7 +185,8 @@ class ZooKeeperLeaderSource:
         # watch set by the first call will report it, but retrying now avoids a stale answer.
         for _ in range(5):
             if client.exists(election.path, watch=watch) is None:
-                self._set_leader(scheduler, None, None, f"{election.path} does not exist yet")
+                where = self._ensemble.chroot + election.path
+                self._set_leader(scheduler, None, None, f"{where} does not exist yet")
                 return
             try:
                 children = client.get_children(election.path, watch=watch)

@@ -12,3 +12,12 @@ def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeperSer
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_zookeeper(tmp_path: Path) -> Iterator[ZooKeeperServer]:
+    """A server of the test's own, for tests that stop and restart it."""
+    server = ZooKeeperServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -227,14 +227,6 @@ async def test_an_expired_session_is_replaced_and_its_watches_come_back(source, 
     assert (await next_leader(source, "marathon", new)).url == "http://marathon-3:8080"
 
 
-@pytest.fixture
-def own_zookeeper(tmp_path) -> Iterator[ZooKeeperServer]:
-    server = ZooKeeperServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 async def test_while_zookeeper_is_down_the_last_leaders_are_kept_and_said_to_be_stale(own_zookeeper):
     contender = Contender(own_zookeeper.hosts)
     leaders = ZooKeeperLeaderSource(parse_ensemble(own_zookeeper.hosts), ELECTIONS,

@@ -1,0 +1,84 @@
+"""/readyz tells operators and load balancers whether every scheduler's leader is known, and why not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import Settings
+from tests.discovery.contenders import Contender, master_info
+from tests.discovery.zookeeper_server import ZooKeeperServer
+
+JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(oidc_issuers=["https://iam.example.org/"], job_specs_dir=JOB_SPECS, **overrides)
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.05)
+
+
+def test_static_urls_make_the_gateway_ready_and_say_where_each_leader_is():
+    settings = _settings(marathon_url="http://127.0.0.1:1/", chronos_url="http://127.0.0.1:2",
+                         mesos_url="http://127.0.0.1:3")
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["source"] == "static"
+    assert body["leaders"]["marathon"]["url"] == "http://127.0.0.1:1"
+
+
+def test_a_scheduler_without_a_leader_makes_the_gateway_not_ready_and_is_named():
+    with TestClient(create_app(_settings(chronos_url=""))) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["missing_leaders"] == ["chronos"]
+    assert "chronos" in response.json()["detail"]
+
+
+@pytest.mark.slow
+def test_zookeeper_leaders_are_reported_and_a_zookeeper_outage_keeps_the_last_ones(own_zookeeper):
+    zookeeper: ZooKeeperServer = own_zookeeper
+    settings = _settings(zk_hosts=f"{zookeeper.hosts}/cluster", zk_session_timeout=4.0)
+    instance = Contender(zookeeper.hosts)
+    try:
+        with TestClient(create_app(settings)) as client:
+            _eventually(lambda: "does not exist" in client.get("/readyz").text)
+            response = client.get("/readyz")
+            assert response.status_code == 503
+            assert response.json()["zookeeper"]["state"] == "connected"
+            assert "marathon (/cluster/marathon/leader-curator does not exist yet)" in \
+                response.json()["detail"]
+
+            instance.join_masters("/cluster/mesos", master_info("127.0.0.1", 5050))
+            instance.join_latch("/cluster/marathon/leader-curator", "127.0.0.1:8080")
+            instance.join_latch("/cluster/chronos/state/candidate", "127.0.0.1:4400")
+            _eventually(lambda: client.get("/readyz").status_code == 200)
+            body = client.get("/readyz").json()
+            assert body["leaders"]["chronos"]["url"] == "http://127.0.0.1:4400"
+            assert body["leaders"]["mesos"]["known_for_seconds"] >= 0
+            assert body["stale"] is False
+
+            zookeeper.stop()
+            _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] != "connected")
+            response = client.get("/readyz")
+            assert response.status_code == 200
+            assert response.json()["stale"] is True
+            assert "last known leaders" in response.json()["detail"]
+            zookeeper.start()
+            _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] == "connected",
+                        timeout=15)
+    finally:
+        instance.die()
