@@ -214,6 +214,16 @@ def test_following_the_logs_ends_by_itself_when_the_task_has_ended(harness):
     assert response.text == f"line 200 of {task_id}\n"
 
 
+def test_a_followed_log_whose_agent_fails_ends_saying_why(harness):
+    deployment = harness.deploy().json()
+    harness.cluster.reads_before_agent_fails = 2  # the file's size and its tail, then nothing
+    response = harness.call("GET", f"/v1/deployments/{deployment['id']}/logs?tail=1&follow=true")
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    assert lines[0].startswith("line 200 of ")
+    assert lines[-1] == "[gateway] the log stream stopped: The Mesos agent failed (HTTP 500)."
+
+
 def test_the_deployment_quota_refuses_the_next_one_and_says_why():
     with configured(quota_deployments=1) as harness:
         assert harness.deploy().status_code == 202

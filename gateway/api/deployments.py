@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from gateway.api.deps import CurrentUser, EdgesDep
 from gateway.deployments import Deployments
+from gateway.errors import GatewayError
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
@@ -86,7 +87,8 @@ async def restart_deployment(deployment_id: str, user: CurrentUser,
 async def deployment_logs(
     deployment_id: str, user: CurrentUser, deployments: DeploymentsDep,
     stream: Annotated[LogStream, Query(description="Which file")] = "stdout",
-    tail: Annotated[int | None, Query(ge=0, le=100_000, description="Only the last N lines")]
+    tail: Annotated[int | None, Query(ge=0, le=100_000,
+                                      description="Only the last N lines (default: the last MiB)")]
     = None,
     follow: Annotated[bool, Query(description="Keep streaming new output until the task ends")]
     = False,
@@ -96,9 +98,14 @@ async def deployment_logs(
 
     async def body() -> AsyncIterator[bytes]:
         yield task_log.head
-        if task_log.rest is not None:
+        if task_log.rest is None:
+            return
+        try:
             async for chunk in task_log.rest:
                 yield chunk
+        except GatewayError as exc:
+            # The status line is long gone: say in the stream why it stops (e.g. agent lost).
+            yield f"\n[gateway] the log stream stopped: {exc.detail}\n".encode()
 
     return StreamingResponse(body(), media_type="text/plain; charset=utf-8",
                              headers={"X-Task-Id": task_log.task_id, "Cache-Control": "no-store"})

@@ -28,6 +28,7 @@ class FakeCluster:
         self.posts = 0
         self.files: dict[str, bytes] = {}  # "<directory>/stdout" -> content
         self.completed: list[dict[str, Any]] = []  # tasks Marathon no longer lists
+        self.reads_before_agent_fails: int | None = None  # then /files/read answers 500
         self._next_port = 10000
         self.other: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = None
 
@@ -136,6 +137,10 @@ class FakeCluster:
             return self._json(200, {"frameworks": [{
                 "id": FRAMEWORK_ID, "executors": [executor(t) for t in self._all_tasks()],
                 "completed_executors": [executor(t) for t in self.completed]}]})
+        if self.reads_before_agent_fails is not None:
+            if self.reads_before_agent_fails <= 0:
+                return httpx.Response(500, text="agent is shutting down")
+            self.reads_before_agent_fails -= 1
         params = request.url.params
         content = self.files.get(params["path"])
         if content is None:
