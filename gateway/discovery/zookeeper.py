@@ -104,8 +104,7 @@ class ZooKeeperLeaderSource:
         auth = [("digest", self._ensemble.digest)] if self._ensemble.digest else None
         client = self._client_factory(
             hosts=self._ensemble.kazoo_hosts, timeout=self._session_timeout,
-            connection_retry=retry, command_retry=KazooRetry(max_tries=3, delay=0.1),
-            auth_data=auth)
+            connection_retry=retry, auth_data=auth)
         client.add_listener(self._on_state)
         self._client = client
         # Not waiting: the gateway starts while ZooKeeper is down and /readyz tells the story.

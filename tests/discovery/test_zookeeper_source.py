@@ -122,6 +122,20 @@ async def test_when_the_leader_dies_the_next_contender_is_used_within_a_second(s
     assert new.known_since - died < 1.0
 
 
+async def test_when_the_leading_mesos_master_dies_the_next_oldest_one_leads(source, chroot,
+                                                                            contenders):
+    first, second, third = contenders(), contenders(), contenders()
+    first.join_masters(f"{chroot}/mesos", master_info("127.0.0.1", 5050))
+    second.join_masters(f"{chroot}/mesos", master_info("127.0.0.2", 5050))
+    third.join_masters(f"{chroot}/mesos", master_info("127.0.0.3", 5050))
+    third.client.create(f"{chroot}/mesos/log_replicas", b"", makepath=True)
+    old = await next_leader(source, "mesos")
+    assert old.url == "http://127.0.0.1:5050"
+
+    first.die()
+    assert (await next_leader(source, "mesos", old)).url == "http://127.0.0.2:5050"
+
+
 async def test_an_election_path_created_after_start_is_followed(source, chroot, contenders):
     await until(lambda: "does not exist" in source.status()["leaders"]["chronos"]["problem"])
     assert source.leader("chronos") is None
