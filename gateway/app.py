@@ -19,6 +19,7 @@ from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
+from gateway.discovery.ensemble import parse_ensemble
 from gateway.edges import Edges
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
@@ -32,8 +33,9 @@ def _leader_source(settings: Settings) -> LeaderSource:
 
 def _quota_lock(settings: Settings) -> QuotaLock:
     if settings.zk_hosts:
-        return ZooKeeperQuotaLock(settings.zk_hosts, settings.zk_quota_lock_path,
-                                  timeout=settings.quota_lock_timeout)
+        return ZooKeeperQuotaLock(parse_ensemble(settings.zk_hosts), settings.zk_quota_lock_path,
+                                  timeout=settings.quota_lock_timeout,
+                                  session_timeout=settings.zk_session_timeout)
     # Without ZooKeeper the lock only serialises this process: run a single replica then.
     return LocalQuotaLock(settings.quota_lock_timeout)
 

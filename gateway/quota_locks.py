@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
+from gateway.discovery.ensemble import Ensemble
 from gateway.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ class ZooKeeperQuotaLock:
     fill the pool with waiters while the holder's release waits for a thread.
     """
 
-    def __init__(self, hosts: str, path: str, *, timeout: float = 10.0,
+    def __init__(self, ensemble: Ensemble, path: str, *, timeout: float = 10.0,
                  session_timeout: float = 10.0) -> None:
-        self._hosts = hosts
+        self._ensemble = ensemble
         self._path = path.rstrip("/")
         self._timeout = timeout
         self._session_timeout = session_timeout
@@ -80,9 +81,19 @@ class ZooKeeperQuotaLock:
 
     async def start(self) -> None:
         from kazoo.client import KazooClient  # an edge: imported only where it is used
+        from kazoo.retry import KazooRetry
 
-        self._client = KazooClient(hosts=self._hosts, timeout=self._session_timeout)
-        await self._run(self._client.start, self._session_timeout)
+        auth = [("digest", self._ensemble.digest)] if self._ensemble.digest else None
+        self._client = KazooClient(
+            hosts=self._ensemble.kazoo_hosts, timeout=self._session_timeout, auth_data=auth,
+            connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=2.0))
+        # Not waiting: the gateway starts while ZooKeeper is down; creations answer 503 until
+        # the session is up, since without the lock a quota cannot be kept.
+        self._client.start_async()
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and bool(self._client.connected)
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -93,9 +104,10 @@ class ZooKeeperQuotaLock:
 
     @asynccontextmanager
     async def hold(self, owner: str) -> AsyncIterator[None]:
-        if self._client is None:
-            raise UpstreamUnavailable("The quota lock is not connected to ZooKeeper.",
-                                      extra={"scheduler": "zookeeper"})
+        if not self.connected:
+            raise UpstreamUnavailable(
+                "ZooKeeper is not reachable, so quotas cannot be checked; try again shortly.",
+                extra={"scheduler": "zookeeper"})
         async with self._local.hold(owner):
             lock = self._client.Lock(f"{self._path}/{owner}", identifier=socket.gethostname())
             await self._acquire(lock)

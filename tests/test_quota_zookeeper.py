@@ -1,6 +1,7 @@
 """Two gateway replicas share one ZooKeeper lock per user, so together they cannot overshoot."""
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pytest
 from kazoo.client import KazooClient
 
 from gateway.config import Settings
+from gateway.discovery.ensemble import parse_ensemble
+from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock
 from gateway.quotas import Quotas
@@ -25,12 +28,21 @@ def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeperSer
     server.stop()
 
 
+async def _connected(lock: ZooKeeperQuotaLock, timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if lock.connected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the quota lock did not connect to ZooKeeper")
+
+
 async def _two_replicas_race(hosts: str, attempts: int) -> tuple[int, Ledger, Identity]:
     ledger = Ledger()
     replicas = []
     for _ in range(2):
-        lock = ZooKeeperQuotaLock(hosts, "/gateway/quota-locks", timeout=20)
+        lock = ZooKeeperQuotaLock(parse_ensemble(hosts), "/gateway/quota-locks", timeout=20)
         await lock.start()
+        await _connected(lock)
         quotas = Quotas(Settings(quota_gpus=4), lock)
         quotas.register_usage("deployments", ledger.usage)
         replicas.append(quotas)
@@ -60,3 +72,23 @@ def test_the_lock_is_a_znode_per_user_and_is_released_afterwards(zookeeper):
     finally:
         client.stop()
         client.close()
+
+
+async def _hold_without_zookeeper() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once the socket is closed
+    lock = ZooKeeperQuotaLock(parse_ensemble(f"127.0.0.1:{port}"), "/gateway/quota-locks")
+    await lock.start()  # does not wait: the gateway starts while ZooKeeper is down
+    try:
+        async with lock.hold("someone"):
+            return "admitted"
+    except UpstreamUnavailable as exc:
+        return exc.detail
+    finally:
+        await lock.stop()
+
+
+def test_without_zookeeper_creations_are_refused_for_now_rather_than_unchecked():
+    assert asyncio.run(_hold_without_zookeeper()) == (
+        "ZooKeeper is not reachable, so quotas cannot be checked; try again shortly.")
