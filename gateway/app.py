@@ -9,9 +9,10 @@ import httpx
 from fastapi import FastAPI
 
 from gateway import __version__
-from gateway.api import deployments, health, metrics, modules
+from gateway.api import deployments, health, jobs, metrics, modules
 from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
+from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
 from gateway.clients.mesos import MesosClient
 from gateway.clients.upstream import UpstreamClient, mesos_has_no_leader
@@ -21,10 +22,12 @@ from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
 from gateway.discovery.ensemble import parse_ensemble
 from gateway.edges import Edges
+from gateway.jobs import Jobs
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
 from gateway.quotas import Quotas
+from gateway.specs.job_templates import load_job_templates
 
 
 def _leader_source(settings: Settings) -> LeaderSource:
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, *,
         conf = settings or Settings()
         templates = load_service_templates(conf.job_specs_dir)
         catalog = load_module_catalog(conf.job_specs_dir)
+        job_templates = load_job_templates(conf.job_specs_dir)
         async with httpx.AsyncClient(transport=transport, follow_redirects=False) as http:
             leaders = _leader_source(conf)
             await leaders.start()
@@ -65,14 +69,22 @@ def create_app(settings: Settings | None = None, *,
                                                leader_wait=conf.leader_failover_wait,
                                                no_leader=mesos_has_no_leader),
                                 http, timeout=conf.upstream_timeout)
+            chronos = ChronosClient(UpstreamClient(
+                "chronos", http, leaders, timeout=conf.upstream_timeout,
+                leader_wait=conf.leader_failover_wait, credentials=_credentials(
+                    conf.chronos_user, conf.chronos_password.get_secret_value()),
+                no_leader=chronos_has_no_leader))
             quotas = Quotas(conf, _quota_lock(conf))
             await quotas.lock.start()
             quotas.register_usage("deployments", Deployments(
                 conf, marathon, templates, catalog, quotas, mesos).usage)
+            quotas.register_usage("jobs", Jobs(
+                conf, chronos, catalog, templates, job_templates, quotas, mesos).usage)
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
-                catalog=catalog, mesos=mesos, quotas=quotas)
+                catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
+                job_templates=job_templates)
             try:
                 yield
             finally:
@@ -94,4 +106,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(metrics.router)
     app.include_router(modules.router)
     app.include_router(deployments.router)
+    app.include_router(jobs.router)
     return app

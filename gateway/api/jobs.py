@@ -1,0 +1,123 @@
+"""/v1/jobs: batch jobs that become Chronos jobs (run now, on a schedule, or after parents)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.errors import UpstreamUnavailable
+from gateway.jobs import ChildPolicy, Jobs
+from gateway.models.common import Page
+from gateway.models.deployments import LogStream
+from gateway.models.jobs import Job, JobRequest
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Over quota (the problem says what is used and what is allowed)"},
+    404: {"description": "No such job (or not yours)"},
+    409: {"description": "Jobs run after this one, or the job is disabled"},
+    422: {"description": "Invalid input; `errors` name the fields (nothing was sent to Chronos)"},
+    502: {"description": "Chronos or Mesos failed"},
+    503: {"description": "No scheduler leader, or the quota lock is busy"},
+}
+
+
+def get_jobs(edges: EdgesDep) -> Jobs:
+    chronos = getattr(edges, "chronos", None)
+    if chronos is None:
+        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
+    return Jobs(edges.settings, chronos, edges.catalog, edges.templates, edges.job_templates,
+                edges.quotas, edges.mesos)
+
+
+JobsDep = Annotated[Jobs, Depends(get_jobs)]
+JobId = Annotated[str, "a job id (gw-<owner>-<name>) or, for your own jobs, the bare name"]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Job,
+             summary="Submit a batch job",
+             responses={200: {"description": "dry_run: the Chronos job that would be sent"},
+                        **_PROBLEMS})
+async def submit_job(
+    body: JobRequest, user: CurrentUser, jobs: JobsDep, response: Response,
+    dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
+    = False,
+) -> Any:
+    result = await jobs.submit(body, user, dry_run=dry_run)
+    if isinstance(result, dict):
+        return JSONResponse(result, status_code=status.HTTP_200_OK)
+    response.headers["Location"] = f"/v1/jobs/{result.id}"
+    return result
+
+
+@router.get("", response_model=Page[Job], summary="The caller's jobs (without run history)",
+            responses=_PROBLEMS)
+async def list_jobs(
+    user: CurrentUser, jobs: JobsDep,
+    all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
+    = None,
+) -> Page[Job]:
+    return await jobs.list_jobs(user, everyone=all_users, limit=limit, cursor=cursor)
+
+
+@router.get("/{job_id}", response_model=Job, summary="One job with its schedule and runs",
+            responses=_PROBLEMS)
+async def get_job(job_id: JobId, user: CurrentUser, jobs: JobsDep) -> Job:
+    return await jobs.get(job_id, user)
+
+
+@router.post("/{job_id}/run", status_code=status.HTTP_202_ACCEPTED, response_model=Job,
+             summary="Run the job now (once, besides its schedule)", responses=_PROBLEMS)
+async def run_job(job_id: JobId, user: CurrentUser, jobs: JobsDep) -> Job:
+    return await jobs.run(job_id, user)
+
+
+@router.post("/{job_id}/kill", status_code=status.HTTP_202_ACCEPTED, response_model=Job,
+             summary="Kill the job's running tasks (its schedule stays)", responses=_PROBLEMS)
+async def kill_job(job_id: JobId, user: CurrentUser, jobs: JobsDep) -> Job:
+    return await jobs.kill(job_id, user)
+
+
+@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Delete a job (refused while other jobs run after it)", responses=_PROBLEMS)
+async def delete_job(
+    job_id: JobId, user: CurrentUser, jobs: JobsDep,
+    children: Annotated[ChildPolicy, Query(
+        description="refuse: 409 while jobs run after this one; delete: delete them first")]
+    = "refuse",
+) -> Response:
+    deleted = await jobs.delete(job_id, user, children=children)
+    return Response(status_code=status.HTTP_204_NO_CONTENT,
+                    headers={"X-Deleted-Jobs": ",".join(deleted)})
+
+
+@router.get("/{job_id}/logs", response_class=StreamingResponse,
+            summary="stdout or stderr of a run (the newest by default), from its Mesos sandbox",
+            responses={200: {"content": {"text/plain": {}}}, **_PROBLEMS})
+async def job_logs(
+    job_id: JobId, user: CurrentUser, jobs: JobsDep,
+    run: Annotated[str | None, Query(max_length=400, description="A run id from the job's runs")]
+    = None,
+    stream: Annotated[LogStream, Query(description="Which file")] = "stdout",
+    tail: Annotated[int | None, Query(ge=0, le=100_000, description="Only the last N lines")]
+    = None,
+    follow: Annotated[bool, Query(description="Keep streaming until the run ends")] = False,
+) -> StreamingResponse:
+    job_log = await jobs.logs(job_id, user, run_id=run, stream=stream, lines=tail,
+                              keep_following=follow)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield job_log.head
+        if job_log.rest is not None:
+            async for chunk in job_log.rest:
+                yield chunk
+
+    return StreamingResponse(body(), media_type="text/plain; charset=utf-8",
+                             headers={"X-Run-Id": job_log.run_id, "Cache-Control": "no-store"})

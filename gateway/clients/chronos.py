@@ -1,0 +1,132 @@
+"""Chronos 3.x REST API (``/v1/scheduler``): the calls the gateway needs, errors mapped to ours.
+
+Chronos answers 400 (never 404) for an unknown job and a Jetty HTML 500 for bodies its
+deserializer chokes on; its 400 messages are whole Java stack traces. None of that reaches a
+user: not-found becomes NotFound, anything else an UpstreamError with our own sentence, and
+only the first line of Chronos' message goes to the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from gateway.clients.upstream import UpstreamClient
+from gateway.errors import NotFound, UpstreamError
+
+log = logging.getLogger(__name__)
+
+API = "/v1/scheduler"
+# Creation only writes to ZooKeeper; the job appears in the API once Chronos' loop reloads it.
+APPEAR_TIMEOUT = 5.0
+APPEAR_POLL = 0.1
+
+
+def chronos_has_no_leader(response: httpx.Response) -> bool:
+    # A standby proxies to the leader; when it cannot, Jetty answers an HTML 500 saying so.
+    return response.status_code == 500 and "Error proxying request to leader" in response.text
+
+
+def chronos_message(response: httpx.Response) -> str:
+    """The first line of Chronos' ApiResult message, without the Java exception prefix."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = str(body.get("message") or "") if isinstance(body, dict) else ""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    for prefix in ("java.lang.IllegalArgumentException: ", "requirement failed: "):
+        first = first.removeprefix(prefix)
+    return first[:300]
+
+
+class ChronosClient:
+    def __init__(self, upstream: UpstreamClient, *, appear_timeout: float = APPEAR_TIMEOUT) -> None:
+        self._upstream = upstream
+        self._appear_timeout = appear_timeout
+
+    async def list_jobs(self) -> list[dict[str, Any]]:
+        response = await self._upstream.request("GET", f"{API}/jobs", idempotent=True)
+        data = _json(_ok(response, "list its jobs"))
+        return [job for job in data if isinstance(job, dict)] if isinstance(data, list) else []
+
+    async def get_job(self, name: str) -> dict[str, Any] | None:
+        response = await self._upstream.request("GET", f"{API}/job/{name}", idempotent=True)
+        if _not_found(response):
+            return None
+        data = _json(_ok(response, "read a job"))
+        if not isinstance(data, dict):
+            raise UpstreamError("Chronos answered with an unexpected document.")
+        return data
+
+    async def summary(self) -> dict[str, dict[str, Any]]:
+        """The live state of every job, by name (``state``: idle, queued or "<N> running")."""
+        response = await self._upstream.request("GET", f"{API}/jobs/summary", idempotent=True)
+        data = _json(_ok(response, "summarise its jobs"))
+        jobs = data.get("jobs") if isinstance(data, dict) else None
+        return {str(j["name"]): j for j in jobs or [] if isinstance(j, dict) and "name" in j}
+
+    async def create_job(self, job: dict[str, Any], endpoint: str) -> dict[str, Any]:
+        """Create (Chronos: create or replace) and wait until the job is visible."""
+        # Create-or-replace with the same body ends in the same job: safe to send twice.
+        response = await self._upstream.request("POST", endpoint, json=job, idempotent=True)
+        _ok(response, "create the job")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._appear_timeout
+        while True:
+            created = await self.get_job(str(job["name"]))
+            if created is not None:
+                return created
+            if loop.time() >= deadline:
+                raise UpstreamError("Chronos accepted the job but does not show it; it may have "
+                                    "dropped it (e.g. a parent vanished meanwhile).")
+            await asyncio.sleep(APPEAR_POLL)
+
+    async def run_job(self, name: str) -> None:
+        # A second PUT while the job is queued is ignored by Chronos: harmless to repeat.
+        response = await self._upstream.request("PUT", f"{API}/job/{name}", idempotent=True)
+        _checked(response, "start the job")
+
+    async def kill_tasks(self, name: str) -> None:
+        response = await self._upstream.request("DELETE", f"{API}/task/kill/{name}",
+                                                idempotent=True)
+        _checked(response, "kill the job's tasks")
+
+    async def delete_job(self, name: str) -> None:
+        response = await self._upstream.request("DELETE", f"{API}/job/{name}", idempotent=True)
+        _checked(response, "delete the job")
+
+
+def _not_found(response: httpx.Response) -> bool:
+    return response.status_code in (400, 404) and "not found" in chronos_message(response).lower()
+
+
+def _checked(response: httpx.Response, what: str) -> None:
+    if _not_found(response):
+        raise NotFound("No such job.")
+    _ok(response, what)
+
+
+def _ok(response: httpx.Response, what: str) -> httpx.Response:
+    status = response.status_code
+    if 200 <= status < 300:
+        return response
+    if status in (401, 403):
+        raise UpstreamError("The gateway's credentials for Chronos were refused.")
+    first = chronos_message(response)
+    log.warning("Chronos refused to %s: HTTP %s %s", what, status, first or "(no message)")
+    if status == 400:
+        raise UpstreamError(f"Chronos refused to {what} (HTTP 400).")
+    raise UpstreamError(f"Chronos failed to {what} (HTTP {status}).")
+
+
+def _json(response: httpx.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise UpstreamError("Chronos answered with something that is not JSON.") from None

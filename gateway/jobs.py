@@ -1,0 +1,247 @@
+"""Batch jobs: a request and the caller in, Chronos (and Mesos, for runs and logs) calls out.
+
+Ownership is checked here: a job's Chronos name carries its owner key, so another user's job is
+simply "not found". Submission runs under the owner's quota lock, which also makes the name and
+parent checks race-free across replicas (names are per owner, and so is the lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from gateway.catalog import ModuleCatalog, ServiceTemplates
+from gateway.clients.chronos import ChronosClient
+from gateway.clients.mesos import MesosClient
+from gateway.config import Settings
+from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
+from gateway.identity import Identity
+from gateway.models.common import Page
+from gateway.models.deployments import LogStream
+from gateway.models.jobs import JOB_NAME, Job, JobRequest, Run
+from gateway.quotas import Quotas, Usage
+from gateway.rclone import obscure
+from gateway.sandbox_logs import follow, tail
+from gateway.specs import job_status
+from gateway.specs import jobs as specs
+from gateway.specs.job_templates import JobTemplates
+
+log = logging.getLogger(__name__)
+
+ChildPolicy = Literal["refuse", "delete"]
+
+
+@dataclass(frozen=True)
+class JobLog:
+    run_id: str
+    head: bytes
+    rest: AsyncIterator[bytes] | None  # set when following
+
+
+class Jobs:
+    def __init__(self, settings: Settings, chronos: ChronosClient, catalog: ModuleCatalog,
+                 templates: ServiceTemplates, job_templates: JobTemplates, quotas: Quotas,
+                 mesos: MesosClient | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._settings = settings
+        self._chronos = chronos
+        self._catalog = catalog
+        self._templates = templates
+        self._job_templates = job_templates
+        self._quotas = quotas
+        self._mesos = mesos
+        self._now = clock
+
+    @property
+    def _gpus(self) -> bool:
+        return self._settings.chronos_gpus
+
+    # -- submission ------------------------------------------------------------------------
+
+    async def submit(self, request: JobRequest, identity: Identity, *,
+                     dry_run: bool = False) -> Job | dict[str, Any]:
+        """Create the job; with ``dry_run``, only the Chronos job it would be (secrets masked)."""
+        resolved = specs.resolve_job(request, self._catalog, self._templates,
+                                     self._job_templates, gpus_supported=self._gpus)
+        obscured = (obscure(request.storage.rclone_password.get_secret_value(),
+                            iv=secrets.token_bytes(16)) if request.storage else None)
+        job = specs.chronos_job_for(resolved, owner=identity.owner, templates=self._job_templates,
+                                    now=self._now(), gpus_supported=self._gpus,
+                                    rclone_password_obscured=obscured)
+        if dry_run:
+            await self._check_references(request, identity)
+            return specs.without_secrets(job)
+        async with self._quotas.admit(identity, "jobs", resolved.hardware):
+            await self._check_references(request, identity)
+            created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
+        log.info("job %s created for owner %s", request.name, identity.owner)
+        return self._view(created, live_state="idle", runs=[])
+
+    async def _check_references(self, request: JobRequest, identity: Identity) -> None:
+        # Chronos replaces a job of the same name and silently drops a job whose parent is
+        # missing: both are checked here, before anything is sent.
+        if await self._chronos.get_job(specs.chronos_name(identity.owner, request.name)):
+            raise InvalidInput(f"You already have a job named {request.name!r}.",
+                               [{"field": "name", "message": "already used by one of your jobs"}])
+        missing = [(index, parent) for index, parent in enumerate(request.parents)
+                   if await self._chronos.get_job(specs.chronos_name(identity.owner, parent)) is None]
+        if missing:
+            raise InvalidInput(
+                "Parents must be existing jobs of yours: "
+                + ", ".join(repr(parent) for _, parent in missing) + " not found.",
+                [{"field": f"parents.{index}", "message": f"no job of yours named {parent!r}"}
+                 for index, parent in missing])
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def list_jobs(self, identity: Identity, *, everyone: bool, limit: int,
+                   cursor: str | None) -> Page[Job]:
+        if everyone and not identity.is_admin:
+            raise Forbidden("Only administrators may list everyone's jobs.")
+        jobs = sorted((j for j in await self._chronos.list_jobs() if self._visible(j, identity,
+                                                                                   everyone)),
+                      key=lambda j: str(j["name"]))
+        if cursor:
+            jobs = [j for j in jobs if str(j["name"]) > cursor]
+        page, more = jobs[:limit], len(jobs) > limit
+        summary = await self._chronos.summary() if page else {}
+        items = [self._view(j, live_state=_state(summary, j), runs=[]) for j in page]
+        return Page[Job](items=items, next=items[-1].id if more else None)
+
+    async def get(self, job_id: str, identity: Identity) -> Job:
+        job = await self._owned_job(job_id, identity)
+        summary = await self._chronos.summary()
+        return self._view(job, live_state=_state(summary, job), runs=await self._runs(job))
+
+    async def usage(self, owner: str) -> Usage:
+        """Quota usage source: every job counts; running or queued ones also hold resources."""
+        jobs = [j for j in await self._chronos.list_jobs()
+                if (specs.split_chronos_name(str(j.get("name", ""))) or ("",))[0] == owner]
+        summary = await self._chronos.summary() if jobs else {}
+        total = Usage(count=len(jobs))
+        for job in jobs:
+            if _state(summary, job) != "idle":
+                total += Usage(cpus=float(job.get("cpus") or 0), memory=int(job.get("mem") or 0),
+                               gpus=int(job.get("gpus") or 0) if self._gpus else 0)
+        return total
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def run(self, job_id: str, identity: Identity) -> Job:
+        job = await self._owned_job(job_id, identity)
+        if job.get("disabled"):
+            # Chronos would answer 204 and silently drop the run.
+            raise Conflict("This job is disabled; enable it before running it.")
+        await self._chronos.run_job(str(job["name"]))
+        return await self.get(job_id, identity)
+
+    async def kill(self, job_id: str, identity: Identity) -> Job:
+        job = await self._owned_job(job_id, identity)
+        await self._chronos.kill_tasks(str(job["name"]))
+        return await self.get(job_id, identity)
+
+    async def delete(self, job_id: str, identity: Identity, *, children: ChildPolicy) -> list[str]:
+        """Delete the job; its dependents are refused, or deleted first when asked.
+
+        Chronos itself would turn the children of a deleted scheduled parent into scheduled
+        jobs that lose their container, environment and arguments. Returns the deleted ids.
+        """
+        job = await self._owned_job(job_id, identity)
+        all_jobs = await self._chronos.list_jobs()
+        descendants = _descendants(str(job["name"]), all_jobs)
+        if descendants and children == "refuse":
+            names = ", ".join(job_status.user_name(d) for d in descendants)
+            raise Conflict(f"Other jobs run after this one ({names}); delete them first, or "
+                           "delete with children=delete.", extra={"children": descendants})
+        deleted = []
+        for name in [*descendants, str(job["name"])]:
+            try:
+                await self._chronos.delete_job(name)
+            except NotFound:
+                pass  # deleted meanwhile: the outcome asked for
+            deleted.append(name)
+        log.info("job %s deleted by owner %s (%d dependents)", job["name"], identity.owner,
+                 len(descendants))
+        return deleted
+
+    async def logs(self, job_id: str, identity: Identity, *, run_id: str | None,
+                   stream: LogStream, lines: int | None, keep_following: bool) -> JobLog:
+        """A run's output (the newest run unless ``run_id`` names one) from its Mesos sandbox."""
+        mesos = self._require_mesos()
+        job = await self._owned_job(job_id, identity)
+        runs = await self._runs(job)
+        run = next((r for r in runs if r.id == run_id), None) if run_id else \
+            (runs[0] if runs else None)
+        if run is None:
+            raise NotFound("No such run of this job." if run_id else
+                           "This job has not run yet (or Mesos no longer remembers its runs).")
+        sandbox = await mesos.sandbox(run.id)
+        head, size = await tail(mesos, sandbox, stream, lines)
+        if not keep_following:
+            return JobLog(run.id, head, None)
+
+        async def still_running() -> bool:
+            current = next((r for r in await self._runs(job) if r.id == run.id), None)
+            return current is not None and current.state in ("running", "staging")
+
+        return JobLog(run.id, head, follow(mesos, sandbox, stream, size, still_running=still_running))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _require_mesos(self) -> MesosClient:
+        if self._mesos is None:
+            raise UpstreamUnavailable("Runs and logs need the Mesos master, which is not configured.")
+        return self._mesos
+
+    async def _runs(self, job: dict[str, Any]) -> list[Run]:
+        if self._mesos is None:
+            return []
+        return job_status.runs_from_mesos_state(await self._mesos.state(), str(job["name"]))
+
+    def _view(self, job: dict[str, Any], *, live_state: str, runs: list[Run]) -> Job:
+        return job_status.job_view(job, live_state=live_state, runs=runs, now=self._now(),
+                                   gpus_supported=self._gpus)
+
+    @staticmethod
+    def _visible(job: dict[str, Any], identity: Identity, everyone: bool) -> bool:
+        split = specs.split_chronos_name(str(job.get("name", "")))
+        return split is not None and (everyone or split[0] == identity.owner)
+
+    async def _owned_job(self, job_id: str, identity: Identity) -> dict[str, Any]:
+        # A full id (gw-<owner>-<name>) or the caller's bare name; checked before any URL is built.
+        split = specs.split_chronos_name(job_id)
+        owner, name = split if split else (identity.owner, job_id)
+        if not JOB_NAME.match(name) or not identity.may_act_for(owner):
+            raise NotFound("No such job.")
+        job = await self._chronos.get_job(specs.chronos_name(owner, name))
+        if job is None:
+            raise NotFound("No such job.")
+        return job
+
+
+def _state(summary: dict[str, dict[str, Any]], job: dict[str, Any]) -> str:
+    return str((summary.get(str(job.get("name"))) or {}).get("state") or "idle")
+
+
+def _descendants(name: str, jobs: list[dict[str, Any]]) -> list[str]:
+    """Every job that (transitively) runs after ``name``, deepest first: safe deletion order."""
+    children: dict[str, list[str]] = {}
+    for job in jobs:
+        for parent in job.get("parents") or []:
+            children.setdefault(str(parent), []).append(str(job.get("name")))
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(node: str) -> None:
+        for child in sorted(children.get(node, [])):
+            if child not in seen:
+                seen.add(child)
+                visit(child)
+                order.append(child)
+
+    visit(name)
+    return order

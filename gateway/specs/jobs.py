@@ -1,0 +1,222 @@
+"""Pure translation of job requests into Chronos jobs.
+
+No I/O: a request, the caller's owner key, the operators' templates and "now" go in, a plain
+dict comes out. Everything Chronos would turn into an HTML 500, drop silently or misread is
+refused here with a 422 naming the field (the Chronos fact sheet, section 12, lists them).
+
+Chronos job names are global and are the only key a job has, so the gateway derives them from
+the owner key and the user's name: ``gw-<owner>-<name>``. The owner key has a fixed length, so a
+user's name can never reach into another owner's namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway.catalog import ModuleCatalog, ServiceTemplates
+from gateway.errors import InvalidInput
+from gateway.models.common import Hardware, reserved_env_names
+from gateway.models.jobs import JobRequest
+from gateway.specs.job_templates import JobTemplates
+from gateway.specs.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
+
+JOB_PREFIX = "gw-"
+OWNER_KEY_LENGTH = 32
+# Gateway facts about the job that Chronos has no field for (it has no labels). The GATEWAY_
+# prefix is reserved, so a user cannot set or spoof it.
+META_ENV = "GATEWAY_JOB"
+RCLONE_ENV = "RCLONE_CONFIG_RSHARE_"
+HARDWARE_FIELDS = ("cpus", "memory", "disk", "gpus")
+# Chronos' own "no schedule" default is R1/<now>/PT24H; the gateway writes it out so the job
+# JSON says what will happen.
+RUN_ONCE_PERIOD = Period(hours=24)
+
+
+@dataclass(frozen=True)
+class ResolvedJob:
+    """A request with what the catalog and the operators decide filled in."""
+
+    request: JobRequest
+    image: str
+    hardware: Hardware
+    retries: int
+
+
+def chronos_name(owner: str, name: str) -> str:
+    return f"{JOB_PREFIX}{owner}-{name}"
+
+
+def split_chronos_name(job_name: str) -> tuple[str, str] | None:
+    """(owner, name) of a job the gateway made; None for any other Chronos job."""
+    head = len(JOB_PREFIX) + OWNER_KEY_LENGTH
+    if not job_name.startswith(JOB_PREFIX) or len(job_name) <= head + 1 or job_name[head] != "-":
+        return None
+    owner = job_name[len(JOB_PREFIX):head]
+    if any(ch not in "0123456789abcdef" for ch in owner):
+        return None
+    return owner, job_name[head + 1:]
+
+
+def is_job_id(value: str) -> bool:
+    return split_chronos_name(value) is not None
+
+
+def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceTemplates,
+                job_templates: JobTemplates, *, gpus_supported: bool) -> ResolvedJob:
+    """Image, hardware and retries fixed by the catalog, the raw-image policy and the templates."""
+    _check_user_env(request.env)
+    if request.image and request.module:
+        raise InvalidInput("Give either a module or an image, not both.",
+                           [{"field": "image", "message": "not allowed together with module"}])
+    if request.module:
+        module = catalog.get(request.module)
+        if module is None:
+            raise InvalidInput(f"There is no module {request.module!r} in the catalog.",
+                               [{"field": "module", "message": "unknown module"}])
+        bounds = module.hardware
+    elif request.image:
+        if not templates.raw_images.allows(request.image):
+            raise InvalidInput("This image is not from a registry the operators allow.",
+                               [{"field": "image", "message": "image not allowed; allowed prefixes: "
+                                 + ", ".join(templates.raw_images.allowed_prefixes)}])
+        module, bounds = None, templates.raw_images.hardware
+    else:
+        raise InvalidInput("A module or an image is required.",
+                           [{"field": "module", "message": "module or image is required"}])
+    asked = request.hardware.model_dump(exclude_unset=True) \
+        if "hardware" in request.model_fields_set else {}
+    hardware = bounds.default.model_copy(update=asked)
+    if hardware.gpus > 0 and not gpus_supported:
+        # Without the GPU patch Chronos never gets offers from GPU agents: the job would be
+        # queued for ever with no error anywhere.
+        raise InvalidInput(
+            "This cluster's Chronos cannot run jobs with GPUs (it lacks GPU support), so such a "
+            "job would wait for ever. Ask for gpus: 0, or deploy a service instead.",
+            [{"field": "hardware.gpus", "message": "GPUs are not supported for jobs here"}])
+    errors = []
+    for name in HARDWARE_FIELDS:
+        allowed = getattr(bounds.max, name)
+        if templates.limits is not None:
+            allowed = min(allowed, getattr(templates.limits, name))
+        if getattr(hardware, name) > allowed:
+            errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
+    if errors:
+        raise InvalidInput("The hardware asked for is above what is allowed.", errors)
+    retries = job_templates.retries.default if request.retries is None else request.retries
+    if retries > job_templates.retries.max:
+        raise InvalidInput(f"At most {job_templates.retries.max} retries are allowed.",
+                           [{"field": "retries", "message": f"at most {job_templates.retries.max}"}])
+    image = module.image_for(hardware.gpus) if module else str(request.image)
+    return ResolvedJob(request, image, hardware, retries)
+
+
+def _check_user_env(env: dict[str, str]) -> None:
+    reserved = reserved_env_names(env)
+    if reserved:
+        raise InvalidInput(
+            "Some environment variable names are reserved by the gateway or the schedulers.",
+            [{"field": f"env.{name}", "message": "reserved name"} for name in reserved])
+
+
+def job_schedule(request: JobRequest, now: datetime) -> Schedule | None:
+    """The schedule to send: the user's (a past start moved forward), run-once-now, or None for
+    a dependent job."""
+    if request.parents:
+        return None
+    if request.schedule is None:
+        return Schedule(1, now.astimezone(UTC), RUN_ONCE_PERIOD, "UTC")
+    try:
+        schedule = parse_schedule(request.schedule, request.timezone, now)
+    except ScheduleError as exc:
+        raise InvalidInput(f"The schedule is not valid: {exc}.",
+                           [{"field": "schedule", "message": str(exc)}]) from None
+    # Allow a little slack so "start now" written by a script a moment ago still means now.
+    return schedule.skipped_forward(now - timedelta(seconds=5))
+
+
+def shell_command(command: str, args: list[str]) -> str:
+    """The command line Chronos runs with /bin/sh -c.
+
+    Arguments are quoted here and never sent as Chronos ``arguments``: Chronos would append
+    them unquoted, strip every ``;`` and also put them into the Mesos task id.
+    """
+    return " ".join([command, *(shlex.quote(arg) for arg in args)])
+
+
+def chronos_job_for(
+    resolved: ResolvedJob,
+    *,
+    owner: str,
+    templates: JobTemplates,
+    now: datetime,
+    gpus_supported: bool,
+    rclone_password_obscured: str | None = None,
+) -> dict[str, Any]:
+    """The Chronos job for a resolved request (parents given by the user's names)."""
+    request, hardware = resolved.request, resolved.hardware
+    env = dict(request.env)
+    if request.storage is not None:
+        if rclone_password_obscured is None:
+            raise ValueError("storage needs the obscured rclone password")
+        env.update({
+            RCLONE_ENV + "TYPE": "webdav",
+            RCLONE_ENV + "URL": request.storage.rclone_url,
+            RCLONE_ENV + "VENDOR": request.storage.rclone_vendor,
+            RCLONE_ENV + "USER": request.storage.rclone_user,
+            RCLONE_ENV + "PASS": rclone_password_obscured,
+        })
+    schedule = job_schedule(request, now)
+    env[META_ENV] = json.dumps({
+        "name": request.name, "owner": owner, "module": request.module,
+        "command": request.command, "args": request.args,
+        "run": "parents" if request.parents else ("schedule" if request.schedule else "now"),
+        "created_at": format_instant(now.astimezone(UTC)),
+    }, separators=(",", ":"), sort_keys=True)
+
+    job: dict[str, Any] = {
+        "name": chronos_name(owner, request.name),
+        "description": request.description,
+        "ownerName": owner,
+        "command": shell_command(request.command, request.args),
+        **templates.chronos_fields(),
+        "retries": resolved.retries,
+        "cpus": hardware.cpus,
+        "mem": hardware.memory,
+        "disk": hardware.disk,
+    }
+    # Only a PR-810 build reads gpus, and it reads 0 as "the --mesos_task_gpu default".
+    if gpus_supported and hardware.gpus > 0:
+        job["gpus"] = hardware.gpus
+    job.update({
+        "disabled": request.disabled,
+        "container": {"type": "MESOS", "image": resolved.image,
+                      "forcePullImage": templates.container.force_pull_image},
+        "environmentVariables": [{"name": name, "value": value} for name, value in env.items()],
+        "fetch": [{"uri": uri, "executable": False, "cache": False, "extract": True}
+                  for uri in request.fetch],
+        "constraints": [list(c) for c in templates.constraints.for_gpus(hardware.gpus)],
+    })
+    if schedule is None:
+        job["parents"] = [chronos_name(owner, parent) for parent in request.parents]
+    else:
+        job["schedule"] = schedule.iso()
+        job["scheduleTimeZone"] = schedule.zone
+    return job
+
+
+def chronos_endpoint(job: dict[str, Any]) -> str:
+    """Chronos takes dependent jobs on one route and scheduled ones on another."""
+    return "/v1/scheduler/dependency" if job.get("parents") else "/v1/scheduler/iso8601"
+
+
+def without_secrets(job: dict[str, Any]) -> dict[str, Any]:
+    """The job as shown to a user (dry run): the obscured storage password masked."""
+    shown = dict(job)
+    shown["environmentVariables"] = [
+        {"name": e["name"], "value": "********" if e["name"] == RCLONE_ENV + "PASS" else e["value"]}
+        for e in job.get("environmentVariables", [])]
+    return shown
