@@ -69,17 +69,19 @@ def create_app(settings: Settings | None = None, *,
                                                leader_wait=conf.leader_failover_wait,
                                                no_leader=mesos_has_no_leader),
                                 http, timeout=conf.upstream_timeout)
+            # Without a Chronos URL or ZooKeeper there is no Chronos: the job routes answer 503.
             chronos = ChronosClient(UpstreamClient(
                 "chronos", http, leaders, timeout=conf.upstream_timeout,
                 leader_wait=conf.leader_failover_wait, credentials=_credentials(
                     conf.chronos_user, conf.chronos_password.get_secret_value()),
-                no_leader=chronos_has_no_leader))
+                no_leader=chronos_has_no_leader)) if conf.chronos_url or conf.zk_hosts else None
             quotas = Quotas(conf, _quota_lock(conf))
             await quotas.lock.start()
             quotas.register_usage("deployments", Deployments(
                 conf, marathon, templates, catalog, quotas, mesos).usage)
-            quotas.register_usage("jobs", Jobs(
-                conf, chronos, catalog, templates, job_templates, quotas, mesos).usage)
+            if chronos is not None:
+                quotas.register_usage("jobs", Jobs(
+                    conf, chronos, catalog, templates, job_templates, quotas, mesos).usage)
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
