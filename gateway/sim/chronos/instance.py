@@ -1,0 +1,191 @@
+"""One Chronos process: HTTP on a loopback port, leader election, the scheduler.
+
+Without ZooKeeper the instance is a leader on its own with jobs in memory. With ZooKeeper it
+joins the latch under ``<zk_path>/candidate``, keeps jobs under ``<zk_path>/state`` and only
+schedules while it leads; the others proxy requests to the leader. Killing the leader closes
+its session, the next instance takes over and re-registers the same Mesos framework, so
+running tasks (owned by the master) keep running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+
+import httpx
+import uvicorn
+from kazoo.client import KazooClient
+
+from gateway.sim.chronos.api import create_api
+from gateway.sim.chronos.frontdoor import FrontDoor
+from gateway.sim.chronos.latch import LeaderLatch
+from gateway.sim.chronos.options import ChronosOptions
+from gateway.sim.chronos.scheduler import JobScheduler
+from gateway.sim.chronos.store import JobStore, MemoryBackend, ZooKeeperBackend
+from gateway.sim.clock import SimClock
+from gateway.sim.mesos import MesosMaster
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    # Several simulated processes share one event loop; none of them may take over the
+    # process's signal handlers.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ChronosInstance:
+    def __init__(
+        self,
+        master: MesosMaster,
+        clock: SimClock,
+        *,
+        options: ChronosOptions | None = None,
+        zk_hosts: str | None = None,
+        port: int = 0,
+    ) -> None:
+        self.options = options or ChronosOptions()
+        self.master = master
+        self.clock = clock
+        self.zk_hosts = _strip_zk_url(zk_hosts) if zk_hosts else None
+        self._requested_port = port
+        self.port = 0
+        self.is_leader = False
+        self.alive = False
+        self._zk: KazooClient | None = None
+        self._latch: LeaderLatch | None = None
+        self._server: _Server | None = None
+        self._serve_task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._leadership: asyncio.Task[None] | None = None
+        self._want_leader = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.scheduler: JobScheduler
+
+    @property
+    def participant_id(self) -> str:
+        """``--hostname:--http_port``: the latch data and the ``/leader`` answer."""
+        return f"{self.options.hostname}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.options.hostname}:{self.port}"
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.options.hostname, self._requested_port))
+        self.port = sock.getsockname()[1]
+        if self.zk_hosts is None:
+            store = JobStore(MemoryBackend(), threaded=False)
+        else:
+            self._zk = KazooClient(hosts=self.zk_hosts, timeout=self.options.zk_timeout)
+            await asyncio.to_thread(self._zk.start, self.options.zk_timeout)
+            store = JobStore(ZooKeeperBackend(self._zk, f"{self.options.zk_path}/state"), threaded=True)
+        self.scheduler = JobScheduler(self.master, self.clock, store, self.options, on_fatal=self._fatal)
+        self.scheduler.webui_url = self.url
+        self._http = httpx.AsyncClient(timeout=10.0)
+        app = FrontDoor(
+            create_api(self),
+            self,
+            credentials=self.options.http_credentials,
+            realm=self.options.http_realm,
+            client=self._http,
+        )
+        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+        self._server = _Server(config)
+        self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._serve_task.done():
+                await self._serve_task
+                raise RuntimeError("Chronos HTTP server did not start")
+            await asyncio.sleep(0.01)
+        self.alive = True
+        if self._zk is None:
+            self._leadership_changed(True)
+        else:
+            candidates = f"{self.options.zk_path}/candidate"
+            self._latch = LeaderLatch(self._zk, candidates, self.participant_id, self._from_zk_thread)
+            await asyncio.to_thread(self._latch.start)
+
+    async def stop(self) -> None:
+        """Shut down: leave the election, stop scheduling, stop serving."""
+        if not self.alive:
+            return
+        self.alive = False
+        if self._latch is not None:
+            await asyncio.to_thread(self._latch.close)
+        self._want_leader = False
+        if self._leadership is not None:
+            await self._leadership
+        await self.scheduler.stop_leading()
+        self.is_leader = False
+        if self._zk is not None:
+            zk, self._zk = self._zk, None
+            await asyncio.to_thread(zk.stop)
+            await asyncio.to_thread(zk.close)
+        if self._server is not None and self._serve_task is not None:
+            self._server.should_exit = True
+            self._server.force_exit = True
+            await self._serve_task
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def kill(self) -> None:
+        """The process dies: its ZooKeeper session ends, so its latch node goes and another
+        instance takes over; tasks keep running on the master."""
+        await self.stop()
+
+    async def leader_id(self) -> str:
+        if self._latch is None:
+            return self.participant_id
+        try:
+            return await asyncio.to_thread(self._latch.leader_id)
+        except Exception as error:
+            # Chronos: "Error trying to talk to zookeeper. Exiting." and System.exit(1).
+            self._fatal(f"Error trying to talk to zookeeper: {error}")
+            return ""
+
+    # -- leadership -------------------------------------------------------------------------
+
+    def _from_zk_thread(self, leader: bool) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._leadership_changed, leader)
+
+    def _leadership_changed(self, leader: bool) -> None:
+        if not self.alive:
+            return
+        self._want_leader = leader
+        if self._leadership is None or self._leadership.done():
+            self._leadership = asyncio.create_task(self._follow_leadership())
+
+    async def _follow_leadership(self) -> None:
+        # Elected/defeated events can arrive faster than the scheduler starts or stops.
+        while self.is_leader != self._want_leader:
+            if self._want_leader:
+                self.is_leader = True
+                log.info("Chronos %s elected leader", self.participant_id)
+                await self.scheduler.start_leading()
+            else:
+                self.is_leader = False
+                log.info("Chronos %s defeated", self.participant_id)
+                await self.scheduler.stop_leading()
+
+    def _fatal(self, reason: str) -> None:
+        log.error("Chronos %s exits: %s", self.participant_id, reason)
+        if self.alive:
+            asyncio.get_running_loop().create_task(self.kill())
+
+
+def _strip_zk_url(hosts: str) -> str:
+    """``--zk_hosts`` accepts ``zk://h1:p,h2:p/path``: the scheme and the path are dropped."""
+    text = hosts.removeprefix("zk://")
+    return text.split("/", 1)[0]
