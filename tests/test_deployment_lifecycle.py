@@ -27,10 +27,10 @@ CPU_MODULE = {"module": "image-classification-tf",
               "hardware": {"cpus": 1, "memory": 2048, "disk": 1024}}
 
 
-def _stack(tmp: Path, **settings: object) -> Iterator[Stack]:
+def _stack(tmp: Path, sim_options: dict | None = None, **settings: object) -> Iterator[Stack]:
     # Two agents with one GPU each: the third GPU deployment has to wait.
-    sim_config = SimConfig(agents=2, agent_cpus=8.0, agent_mem=32768, agent_disk=102400,
-                           agent_gpus=1)
+    sim_config = SimConfig(**{"agents": 2, "agent_cpus": 8.0, "agent_mem": 32768,
+                              "agent_disk": 102400, "agent_gpus": 1, **(sim_options or {})})
     with running(DevStack(sim_config=sim_config, job_specs_dir=fast_health_checks(tmp),
                           settings=settings)) as info:
         with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
@@ -192,3 +192,23 @@ def test_a_gpu_quota_counts_waiting_deployments_too(quota_stack):
                                       headers=quota_stack.as_user("bob"))
     assert second.status_code == 403
     assert second.json()["quota"]["gpus"] == {"used": 1, "asked": 1, "allowed": 1}
+
+
+@pytest.fixture(scope="module")
+def marathon_without_gpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # A Marathon started without --enable_features gpu_resources refuses every GPU app.
+    yield from _stack(tmp_path_factory.mktemp("no-gpu-specs"), {"marathon_features": ()})
+
+
+def test_marathon_refusing_an_app_is_a_clear_problem_and_leaves_nothing(marathon_without_gpus):
+    stack = marathon_without_gpus
+    response = stack.gateway.post("/v1/deployments", json=GPU_MODULE,
+                                  headers=stack.as_user("alice"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"].startswith("Marathon refused app /gateway/")
+    assert any("gpu_resources" in error["message"] for error in problem["errors"])
+    assert stack.marathon_app_ids() == []
+    listed = stack.gateway.get("/v1/deployments", headers=stack.as_user("alice")).json()
+    assert listed["items"] == []
