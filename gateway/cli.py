@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_sim_arguments(sim)
+    from gateway.client import add_client_commands
+
+    add_client_commands(sub)  # deploy, list, show, delete, logs, jobs ...
     return parser
 
 

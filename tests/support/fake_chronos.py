@@ -37,6 +37,7 @@ class FakeChronos:
         self.tasks: list[dict[str, Any]] = []  # Mesos tasks of the Chronos framework
         self.files: dict[str, bytes] = {}
         self.other: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = None
+        self.on_run: Callable[[str], None] | None = None  # what a manual run does, per test
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -90,7 +91,10 @@ class FakeChronos:
             if method == "GET":
                 return self._existing(name, 200)
             if method == "PUT":
-                return self._existing(name, 204)
+                response = self._existing(name, 204)
+                if response.status_code == 204 and self.on_run is not None:
+                    self.on_run(name)
+                return response
             if method == "DELETE":
                 response = self._existing(name, 204)
                 self.jobs.pop(name, None)

@@ -1,0 +1,51 @@
+"""The client verbs of the ``gateway`` command, for people and scripts.
+
+``add_client_commands(subparsers)`` registers ``deploy``, ``list``, ``show``, ``delete``,
+``logs`` and ``jobs ...``. Each verb talks HTTP to a gateway (``--url`` or ``$GATEWAY_URL``)
+with a bearer token, prints tables (or ``--output json``) and exits with a code from
+:class:`gateway.client.errors.Exit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gateway.client.deployments import add_deployment_commands
+from gateway.client.errors import ClientError, Exit
+from gateway.client.jobs import add_job_commands
+from gateway.client.session import open_session
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("gateway connection")
+    group.add_argument("--url", help="the gateway's base URL (default: $GATEWAY_URL)")
+    group.add_argument("--token", help="bearer token (default: $OIDC_ACCESS_TOKEN, else "
+                                       "`oidc-token $OIDC_AGENT_ACCOUNT`)")
+    group.add_argument("-o", "--output", choices=("table", "json"), default="table",
+                       help="table for people (default), json for scripts")
+    group.add_argument("--request-timeout", type=float, default=30.0,
+                       help="seconds to wait for each answer of the gateway")
+    return common
+
+
+def run_client_command(args: argparse.Namespace) -> int:
+    try:
+        with open_session(args.url, args.token, args.request_timeout) as session:
+            code: Exit = args.client_func(session, args)
+            return int(code)
+    except ClientError as error:
+        print(f"gateway: {error.message}", file=sys.stderr)
+        for line in error.details:
+            print(f"  {line}", file=sys.stderr)
+        return int(error.code)
+    except KeyboardInterrupt:
+        return 130
+
+
+def add_client_commands(sub: Any) -> None:
+    common = _common_options()
+    add_deployment_commands(sub, common, run_client_command)
+    add_job_commands(sub, common, run_client_command)

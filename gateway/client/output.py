@@ -1,0 +1,50 @@
+"""What the client verbs print: aligned tables and key/value blocks for people, JSON for scripts.
+
+Data goes to stdout; progress and errors go to stderr, so ``--output json | jq`` stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+OutputFormat = Literal["table", "json"]
+
+
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    print(json.dumps(data, indent=2, sort_keys=False), file=out or sys.stdout)
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+             .rstrip() for row in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def fields(pairs: Sequence[tuple[str, str]]) -> str:
+    width = max((len(key) for key, _ in pairs), default=0)
+    return "\n".join(f"{key + ':':<{width + 1}} {value}" for key, value in pairs)
+
+
+def when(value: str | None) -> str:
+    """An ISO time as a short UTC stamp ("-" when absent)."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def hardware(spec: dict[str, Any]) -> str:
+    gpus = f", {spec.get('gpus')} GPU" if spec.get("gpus") else ""
+    return f"{spec.get('cpus')} CPU, {spec.get('memory')} MiB{gpus}"
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,27 @@
+"""Reading a job or deployment spec (YAML or JSON) from a file, or from stdin with ``-``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateway.client.errors import ClientError, Exit
+
+
+def load_spec(path: str) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    except OSError as exc:
+        raise ClientError(Exit.USAGE, f"Cannot read {path}: {exc.strerror}.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ClientError(Exit.USAGE, f"{path} is not valid YAML{where}.") from None
+    if not isinstance(data, dict):
+        raise ClientError(Exit.USAGE, f"{path} must hold a mapping of fields (name, command, ...).")
+    return data
