@@ -1,0 +1,114 @@
+"""Client traffic through the gateway's upstream client while a leader dies, and what it saw.
+
+Readers list (idempotent) in a loop; one writer submits new things (not idempotent). Every
+request the gateway sends is recorded at the transport, so a test can tell a submission that
+reached a scheduler twice from one whose first attempt never left the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from gateway.clients.upstream import UpstreamClient
+from gateway.errors import GatewayError
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Counts, per submission, the sends that reached a server (a refused connection did not)."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.reached: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = submission_of(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        except httpx.ConnectError:
+            raise
+        except httpx.TransportError:
+            if key:
+                self.reached[key] += 1  # it left: the scheduler may have acted on it
+            raise
+        if key:
+            self.reached[key] += 1
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def submission_of(request: httpx.Request) -> str | None:
+    """The name (Chronos) or id (Marathon) a submission carries; None for other requests."""
+    if request.method != "POST" or not request.content:
+        return None
+    body = json.loads(request.content)
+    return str(body.get("name") or body.get("id")) if isinstance(body, dict) else None
+
+
+@dataclass
+class Outcome:
+    started: float
+    finished: float
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Traffic:
+    reads: list[Outcome] = field(default_factory=list)
+    writes: list[Outcome] = field(default_factory=list)
+    submitted: list[str] = field(default_factory=list)
+
+    def failed_reads(self) -> list[Outcome]:
+        return [o for o in self.reads if not o.ok]
+
+    def failed_writes(self) -> list[Outcome]:
+        return [o for o in self.writes if not o.ok]
+
+    def first_success_started_after(self, moment: float) -> float | None:
+        done = [o.finished for o in self.reads if o.ok and o.started >= moment]
+        return min(done) if done else None
+
+
+Read = Callable[[UpstreamClient], Awaitable[httpx.Response]]
+Write = Callable[[UpstreamClient, str], Awaitable[httpx.Response]]
+
+
+async def drive(client: UpstreamClient, read: Read, write: Write, stop: asyncio.Event, *,
+                readers: int = 3, read_pause: float = 0.01, write_pause: float = 0.05) -> Traffic:
+    """Run readers and a writer until ``stop`` is set."""
+    traffic = Traffic()
+
+    async def one(kind: list[Outcome], call: Awaitable[httpx.Response]) -> None:
+        started = time.monotonic()
+        try:
+            response = await call
+            ok, detail = response.is_success, f"HTTP {response.status_code}"
+        except GatewayError as error:
+            ok, detail = False, error.detail
+        kind.append(Outcome(started, time.monotonic(), ok, detail))
+
+    async def reader() -> None:
+        while not stop.is_set():
+            await one(traffic.reads, read(client))
+            await asyncio.sleep(read_pause)
+
+    async def writer() -> None:
+        number = 0
+        while not stop.is_set():
+            name = f"failover-{number:04d}"
+            number += 1
+            traffic.submitted.append(name)
+            await one(traffic.writes, write(client, name))
+            await asyncio.sleep(write_pause)
+
+    await asyncio.gather(writer(), *(reader() for _ in range(readers)))
+    return traffic
