@@ -192,3 +192,20 @@ async def _job_names(http: httpx.AsyncClient, count: int) -> set[str] | None:
 async def _with_success(url: str, name: str) -> dict[str, Any] | None:
     job = await job_on(url, name)
     return job if job is not None and job["successCount"] == 1 else None
+
+
+async def test_a_killed_leader_restarts_as_a_standby_on_the_same_address(
+    pair: ChronosCluster, zk: KazooClient
+):
+    leader, standby = pair.instances
+    address = leader.participant_id
+    await leader.kill()
+    await eventually(lambda: _true(standby.is_leader))
+
+    await leader.start()
+
+    assert leader.participant_id == address and not leader.is_leader
+    children = sorted(zk.get_children(CANDIDATES), key=lambda c: c.rsplit("latch-", 1)[1])
+    assert [zk.get(f"{CANDIDATES}/{c}")[0].decode() for c in children] == [standby.participant_id, address]
+    async with httpx.AsyncClient(base_url=leader.url) as http:
+        assert (await http.get("/v1/scheduler/leader")).json() == {"leader": standby.participant_id}

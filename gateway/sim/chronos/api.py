@@ -66,7 +66,11 @@ def create_api(node: ChronosNode) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, UnmappedException: _unmapped},  # type: ignore[dict-item]
+        exception_handlers={
+            HTTPException: _http_error,  # type: ignore[dict-item]
+            UnmappedException: _unmapped,  # type: ignore[dict-item]
+            Exception: _unexpected,
+        },
     )
 
 
@@ -78,6 +82,12 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
 
 async def _unmapped(request: Request, error: UnmappedException) -> Response:
     return r.jetty_error_page(500, request.url.path, cause=error.trace)
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    # A resource method's other exceptions: 500 ApiResult with the (JVM-looking) trace.
+    trace = r.stack_trace("java.lang.RuntimeException", f"{type(error).__name__}: {error}", "management")
+    return r.api_result(500, trace)
 
 
 class _Resources:

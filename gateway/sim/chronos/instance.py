@@ -84,6 +84,7 @@ class ChronosInstance:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.options.hostname, self._requested_port))
         self.port = sock.getsockname()[1]
+        self._requested_port = self.port  # a restarted instance keeps its --http_port
         if self.zk_hosts is None:
             store = JobStore(MemoryBackend(), threaded=False)
         else:
@@ -135,7 +136,10 @@ class ChronosInstance:
         if self._server is not None and self._serve_task is not None:
             self._server.should_exit = True
             self._server.force_exit = True
-            await self._serve_task
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._serve_task), 3)
+            if not self._serve_task.done():
+                self._serve_task.cancel()
         if self._http is not None:
             await self._http.aclose()
 

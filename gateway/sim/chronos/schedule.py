@@ -84,8 +84,8 @@ class Schedule:
 
 def parse_period(text: str) -> Period | None:
     match = _PERIOD.fullmatch(text)
-    if match is None:
-        return None
+    if match is None or any(len(g) > 9 for g in match.groups() if g):
+        return None  # Joda period fields are ints
     y, mo, w, d, h, mi, s, frac = match.groups()
     millis = int(s or 0) * 1000 + (int((frac or "0").ljust(3, "0")) if frac else 0)
     return Period(int(y or 0), int(mo or 0), int(w or 0), int(d or 0), int(h or 0), int(mi or 0), millis)
@@ -168,8 +168,12 @@ def skip_forward(schedule: Schedule, now: datetime) -> Schedule:
     repeat = schedule.repeat - 1 if schedule.repeat > 0 else schedule.repeat
     if schedule.start > now or schedule.period.is_zero:
         return replace(schedule, repeat=repeat)
-    count = _first_count_after(schedule, now)
-    return Schedule(repeat, schedule.plus_periods(count), schedule.period)
+    try:
+        count = _first_count_after(schedule, now)
+        return Schedule(repeat, schedule.plus_periods(count), schedule.period)
+    except (OverflowError, ValueError):
+        # Beyond year 9999 (Joda would go on): the job simply never comes due again.
+        return Schedule(repeat, datetime.max.replace(tzinfo=UTC), schedule.period)
 
 
 def format_datetime(moment: datetime) -> str:
