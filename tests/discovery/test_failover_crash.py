@@ -1,0 +1,131 @@
+"""A leader that crashes stays named in ZooKeeper until its session expires. Meanwhile its port
+refuses connections; reads wait for the next leader instead of failing, and a submission whose
+connection was refused goes to the next leader exactly once.
+
+The simulated schedulers leave their election cleanly when killed, so this failure mode is
+played here by small HTTP stand-ins whose latch nodes belong to sessions the test expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from kazoo.client import KazooClient
+
+from gateway.clients.marathon import marathon_has_no_leader
+from gateway.clients.upstream import UpstreamClient
+from gateway.discovery.election import Election
+from gateway.discovery.ensemble import parse_ensemble
+from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from tests.discovery.contenders import Contender
+from tests.discovery.failover_traffic import RecordingTransport, drive
+from tests.discovery.zookeeper_server import ZooKeeperServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+SESSION_SECONDS = 1.5  # how long ZooKeeper keeps naming the crashed leader
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class StandIn:
+    """Answers every HTTP request with 200 and an empty app list; ``crash`` closes the port."""
+
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+        self.port = 0
+        self.posts = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def crash(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+        self.posts += head.startswith(b"POST")
+        body = b'{"apps": []}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def stand_ins() -> AsyncIterator[list[StandIn]]:
+    made = [StandIn(), StandIn()]
+    for stand_in in made:
+        await stand_in.start()
+    yield made
+    for stand_in in made:
+        await stand_in.crash()
+
+
+def expire_after(hosts: str, client: KazooClient, seconds: float) -> None:
+    time.sleep(seconds)
+    twin = KazooClient(hosts=hosts, client_id=client.client_id)
+    twin.start(timeout=10)
+    twin.stop()
+    twin.close()
+
+
+async def test_a_crashed_leader_costs_listings_a_wait_not_an_error(zookeeper: ZooKeeperServer,
+                                                                   stand_ins):
+    path = f"/crash-{time.monotonic_ns()}/marathon/leader-curator"
+    crashed, survivor = Contender(zookeeper.hosts), Contender(zookeeper.hosts)
+    crashed.join_latch(path, f"127.0.0.1:{stand_ins[0].port}")
+    survivor.join_latch(path, f"127.0.0.1:{stand_ins[1].port}")
+    leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
+                                    {"marathon": Election(path, "curator")})
+    transport = RecordingTransport()
+    await leaders.start()
+    try:
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = UpstreamClient("marathon", http, leaders, no_leader=marathon_has_no_leader,
+                                    leader_wait=SESSION_SECONDS + 3)
+            first = await leaders.wait_for_change("marathon", None, 5.0)
+            assert first is not None and first.url.endswith(str(stand_ins[0].port))
+            stop = asyncio.Event()
+            traffic_task = asyncio.create_task(drive(
+                client, read=lambda c: c.request("GET", "/v2/apps", idempotent=True),
+                write=lambda c, name: c.request("POST", "/v2/apps", json={"id": f"/{name}"},
+                                                idempotent=False),
+                stop=stop))
+            await asyncio.sleep(0.3)
+            crashed_at = time.monotonic()
+            await stand_ins[0].crash()
+            # ZooKeeper notices only when the crashed process' session times out.
+            await asyncio.to_thread(expire_after, zookeeper.hosts, crashed.client, SESSION_SECONDS)
+            noticed = time.monotonic()
+            following = await leaders.wait_for_change("marathon", first, 5.0)
+            await asyncio.sleep(0.5)
+            stop.set()
+            traffic = await traffic_task
+    finally:
+        await leaders.stop()
+        crashed.die()
+        survivor.die()
+
+    assert following is not None and following.url.endswith(str(stand_ins[1].port))
+    assert following.known_since - noticed < 1.0
+    waited = [o for o in traffic.reads if o.started < noticed < o.finished]
+    assert waited, "some listings were in flight while ZooKeeper still named the dead leader"
+    assert traffic.failed_reads() == []
+    assert traffic.failed_writes() == []
+    assert max(transport.reached.values()) == 1
+    assert stand_ins[0].posts + stand_ins[1].posts == len(traffic.writes)
+    assert noticed - crashed_at >= SESSION_SECONDS
