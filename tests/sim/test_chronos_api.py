@@ -436,3 +436,16 @@ async def test_unknown_paths_are_jetty_404_pages(client: httpx.AsyncClient):
     answer = await client.get("/scheduler/jobs")  # the 2.x prefix is gone in 3.x
     assert answer.status_code == 404 and "HTTP ERROR 404" in answer.text
     assert json.loads((await client.get("/v1/scheduler/jobs")).text) == []
+
+
+async def test_a_body_declared_as_anything_but_json_is_an_empty_415(client: httpx.AsyncClient):
+    form = await client.post(
+        "/v1/scheduler/iso8601",
+        content=b'{"name":"x"}',
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert (form.status_code, form.content) == (415, b"")
+    await client.post("/v1/scheduler/iso8601", json={"name": "x", "schedule": FUTURE})
+    await created(client, "x")
+    # A bodyless run without any Content-Type is the documented curl usage.
+    assert (await client.put("/v1/scheduler/job/x")).status_code == 204
