@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from gateway.sim.chronos.constraints import constraints_satisfiable
 from gateway.sim.chronos.deserializer import job_from_json
@@ -22,6 +22,7 @@ from gateway.sim.chronos.graph import DependencyTracker, build_graph, children_o
 from gateway.sim.chronos.job import Job
 from gateway.sim.chronos.options import ChronosOptions
 from gateway.sim.chronos.outcomes import after_failure, after_success, orphaned_child
+from gateway.sim.chronos.queue import TaskQueue
 from gateway.sim.chronos.responses import UnmappedException
 from gateway.sim.chronos.schedule import parse_schedule, skip_forward
 from gateway.sim.chronos.serializer import job_to_json
@@ -33,20 +34,19 @@ from gateway.sim.chronos.store import (
     decode_framework_id,
     encode_framework_id,
 )
-from gateway.sim.chronos.tasks import ChronosTaskId, fetched_uris, parse_task_id, task_arguments, task_spec
+from gateway.sim.chronos.tasks import (
+    ChronosTaskId,
+    log_fetches,
+    parse_task_id,
+    task_arguments,
+    task_spec,
+)
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import MesosMaster, StatusUpdate, TaskState
 
 log = logging.getLogger(__name__)
 
 _ACTIVE = (TaskState.STAGING, TaskState.STARTING, TaskState.RUNNING)
-
-
-@dataclass
-class _Queued:
-    task_id: ChronosTaskId
-    high_priority: bool
-    handed_over: bool = False  # given to the master, waiting for an agent that fits
 
 
 class JobScheduler:
@@ -69,7 +69,7 @@ class JobScheduler:
         self.framework_id: str | None = None
         self.leading = False
         self.webui_url = ""
-        self._queue: dict[str, _Queued] = {}
+        self._queue = TaskQueue()
         self._running: dict[str, ChronosTaskId] = {}
         self._stuck_queued: set[str] = set()
         self._dependencies = DependencyTracker()
@@ -162,7 +162,7 @@ class JobScheduler:
 
     async def delete(self, job: Job) -> None:
         self.kill_tasks(job.name)
-        queued = self._queue.pop(job.name, None)
+        queued = self._queue.drop(job.name)
         if queued is not None and queued.handed_over:
             self.master.cancel_pending(str(queued.task_id))
         if not job.is_dependent:
@@ -217,25 +217,22 @@ class JobScheduler:
         return max(wait, 0.001)
 
     def _enqueue(self, job: Job, task_id: ChronosTaskId) -> None:
-        if job.name in self._queue:
-            return  # the queue deduplicates by job name
-        self._queue[job.name] = _Queued(task_id, job.high_priority)
+        self._queue.add(task_id, high_priority=job.high_priority)
         self._stuck_queued.discard(job.name)
 
     def _drain(self) -> None:
         if not self.leading or self.framework_id is None:
             return
-        ordered = sorted(self._queue.values(), key=lambda q: not q.high_priority)
-        for queued in ordered:
+        for queued in self._queue.waiting():
             name = queued.task_id.job_name
-            if queued.handed_over or self._queue.get(name) is not queued:
-                continue
+            if not self._queue.is_current(queued):
+                continue  # an earlier launch in this round changed the queue
             job = self.graph.get(name)
             if job is None or job.disabled:
-                del self._queue[name]  # JobExpired: unknown or disabled jobs never run
+                self._queue.drop(name)  # JobExpired: unknown or disabled jobs never run
                 continue
             if self.running_task_ids(name) and not job.concurrent:
-                del self._queue[name]  # dropped; a schedule re-enqueues it on a later loop
+                self._queue.drop(name)  # dropped; a schedule re-enqueues it on a later loop
                 continue
             if not constraints_satisfiable(job.constraints, self.master.agents.values()):
                 continue  # "Insufficient resources or constraints not met"
@@ -244,7 +241,7 @@ class JobScheduler:
             try:
                 self.master.launch(self.framework_id, str(queued.task_id), spec)
             except ValueError:
-                self._queue.pop(name, None)
+                self._queue.drop(name)
 
     # -- status updates ---------------------------------------------------------------------
 
@@ -256,13 +253,12 @@ class JobScheduler:
         if update.state in _ACTIVE:
             if update.task_id not in self._running:
                 self._launched(task_id)
-            if update.state is TaskState.STAGING:
-                self._log_fetches(update.task_id, name)
+            job, task = self.graph.get(name), self.master.task(update.task_id)
+            if update.state is TaskState.STAGING and job is not None and task is not None:
+                log_fetches(job, task.sandbox)
             return
         self._running.pop(update.task_id, None)
-        queued = self._queue.get(name)
-        if queued is not None and str(queued.task_id) == update.task_id:
-            del self._queue[name]
+        self._queue.drop_task(update.task_id)
         if update.state is TaskState.FINISHED:
             self._finished(task_id)
         elif update.state in (TaskState.FAILED, TaskState.LOST):
@@ -274,9 +270,7 @@ class JobScheduler:
 
     def _launched(self, task_id: ChronosTaskId) -> None:
         name = task_id.job_name
-        queued = self._queue.get(name)
-        if queued is not None and queued.task_id == task_id:
-            del self._queue[name]
+        self._queue.drop_task(str(task_id))
         self._running[str(task_id)] = task_id
         job = self.graph.get(name)
         if job is None or job.is_dependent:
@@ -349,12 +343,3 @@ class JobScheduler:
 
         handle = loop.call_later(self.clock.real_seconds(sim_seconds), fire)
         self._timers.add(handle)
-
-    def _log_fetches(self, task_id: str, name: str) -> None:
-        job, task = self.graph.get(name), self.master.task(task_id)
-        if job is None or task is None:
-            return
-        with contextlib.suppress(OSError), (task.sandbox / "stderr").open("a", encoding="utf-8") as err:
-            for uri in fetched_uris(job):
-                err.write(f"I0000 fetcher.cpp] Fetching URI '{uri}'\n")
-                err.write(f"I0000 fetcher.cpp] Fetched '{uri}' to '{task.sandbox}'\n")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from gateway.sim.chronos.job import Job
 from gateway.sim.chronos.options import ChronosOptions
@@ -79,6 +81,17 @@ def fetched_uris(job: Job) -> list[str]:
     if job.command.startswith(("http", "ftp")):
         uris.append(job.command)
     return uris
+
+
+def log_fetches(job: Job, sandbox: Path) -> None:
+    """The Mesos fetcher's lines in the sandbox: the simulated agent downloads nothing."""
+    uris = fetched_uris(job)
+    if not uris:
+        return
+    with contextlib.suppress(OSError), (sandbox / "stderr").open("a", encoding="utf-8") as err:
+        for uri in uris:
+            err.write(f"I0000 fetcher.cpp] Fetching URI '{uri}'\n")
+            err.write(f"I0000 fetcher.cpp] Fetched '{uri}' to '{sandbox}'\n")
 
 
 def _builtin_env(
