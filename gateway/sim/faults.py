@@ -1,0 +1,105 @@
+"""Fault injection for tests: latency, error statuses and dropped connections.
+
+Rules are managed over HTTP at ``/__sim__/faults`` on every simulated server, and those routes
+only exist when the cluster was started with ``SimConfig(faults=True)``:
+
+* ``POST /__sim__/faults`` ``{"path": "/v2/apps", "method": "GET", "latency": 0.5,
+  "status": 503, "body": {...}, "drop": false, "times": 1}`` adds a rule (all keys optional;
+  ``path`` is a prefix, ``times`` null means forever). Returns the rule with its ``id``.
+* ``GET /__sim__/faults`` lists rules, ``DELETE /__sim__/faults`` clears them.
+* ``POST /__sim__/leader-loss`` (Marathon only) makes the instance lose its leadership.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class FaultRule:
+    id: int
+    path: str = "/"
+    method: str | None = None
+    latency: float = 0.0
+    status: int | None = None
+    body: Any = None
+    drop: bool = False
+    times: int | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        return path.startswith(self.path) and self.method in (None, method)
+
+
+class FaultInjector:
+    def __init__(self) -> None:
+        self.rules: list[FaultRule] = []
+
+    def add(self, spec: dict[str, Any]) -> FaultRule:
+        allowed = {"path", "method", "latency", "status", "body", "drop", "times"}
+        rule = FaultRule(id=next(_ids), **{k: v for k, v in spec.items() if k in allowed})
+        self.rules.append(rule)
+        return rule
+
+    def match(self, method: str, path: str) -> FaultRule | None:
+        if path.startswith("/__sim__/"):
+            return None
+        for rule in self.rules:
+            if rule.matches(method, path):
+                if rule.times is not None:
+                    rule.times -= 1
+                return rule
+        return None
+
+    def routes(self) -> list[Route]:
+        async def listing(request: Request) -> Response:
+            if request.method == "DELETE":
+                self.rules.clear()
+                return Response(status_code=204)
+            if request.method == "POST":
+                try:
+                    spec = json.loads(await request.body())
+                    rule = self.add(spec)
+                except (ValueError, TypeError) as exc:
+                    return JSONResponse({"message": f"bad fault rule: {exc}"}, status_code=400)
+                return JSONResponse(asdict(rule), status_code=201)
+            return JSONResponse([asdict(r) for r in self.rules])
+
+        return [Route("/__sim__/faults", listing, methods=["GET", "POST", "DELETE"])]
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rule = self.injector.match(scope["method"], scope["path"])
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        if rule.latency:
+            await asyncio.sleep(rule.latency)
+        if rule.drop:
+            # Ending the ASGI call without a response makes uvicorn close the connection.
+            raise ConnectionAbortedError("fault injection: connection dropped")
+        if rule.status is not None:
+            body = rule.body if rule.body is not None else {"message": "injected fault"}
+            await JSONResponse(body, status_code=rule.status)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

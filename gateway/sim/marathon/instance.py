@@ -1,0 +1,233 @@
+"""One Marathon process: HTTP API, leader election, and the scheduler while it leads.
+
+Without ZooKeeper it leads alone with its state in memory. With ZooKeeper it joins the Curator
+latch under ``<zk>/leader-curator`` (node data ``host:port``), keeps state under
+``<zk>/state``, and standbys proxy to the leader. Stopping an instance closes its ZooKeeper
+session, so its latch node vanishes and the next participant takes over, re-registering the
+same Mesos framework and finding every task still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from kazoo.client import KazooClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from gateway.sim.basic_auth import BasicAuthMiddleware
+from gateway.sim.clock import SimClock
+from gateway.sim.config import SimConfig
+from gateway.sim.faults import FaultInjector, FaultMiddleware
+from gateway.sim.marathon.api_apps import AppsApi
+from gateway.sim.marathon.api_system import SystemApi
+from gateway.sim.marathon.errors import MarathonError
+from gateway.sim.marathon.events import EventBus
+from gateway.sim.marathon.health import HealthMonitor
+from gateway.sim.marathon.proxy import LeaderProxyMiddleware
+from gateway.sim.marathon.scheduler import MarathonScheduler
+from gateway.sim.marathon.store import MemoryBackend, StateBackend, ZooKeeperBackend
+from gateway.sim.mesos import MesosMaster
+from gateway.sim.server import ServedApp, bind_free_socket
+from gateway.sim.zk.latch import CuratorLatch
+
+log = logging.getLogger(__name__)
+
+
+class MarathonInstance:
+    def __init__(
+        self,
+        master: MesosMaster,
+        clock: SimClock,
+        config: SimConfig,
+        *,
+        master_url: str,
+        faults: FaultInjector | None = None,
+        memory: MemoryBackend | None = None,
+    ) -> None:
+        self.master = master
+        self.clock = clock
+        self.config = config
+        self.master_url = master_url
+        self.faults = faults
+        self.events = EventBus(clock)
+        self.is_leader = False
+        self._leader_id: str | None = None
+        self._sock = bind_free_socket(config.host)
+        self.port: int = self._sock.getsockname()[1]
+        self.host_port = f"{config.host}:{self.port}"
+        self.own_url = f"http://{self.host_port}"
+        self._zk: KazooClient | None = None
+        self._latch: CuratorLatch | None = None
+        self._store: StateBackend = memory or MemoryBackend()
+        self.scheduler = self._new_scheduler()
+        self._health: HealthMonitor | None = None
+        self._served: ServedApp | None = None
+        self._transition: asyncio.Lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _new_scheduler(self) -> MarathonScheduler:
+        return MarathonScheduler(
+            self.master,
+            self.clock,
+            self._store,
+            self.events,
+            hostname=self.config.host,
+            webui_url=self.own_url,
+            features=self.config.marathon_features,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.own_url
+
+    def leader_host_port(self) -> str | None:
+        return self.host_port if self.is_leader else self._leader_id
+
+    def proxies_events(self) -> bool:
+        """1.5/1.6 proxy ``/v2/events``; 1.7+ redirect to the leader."""
+        return self.config.marathon_version.startswith(("1.5", "1.6"))
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._served = ServedApp(self._asgi_app(), self._sock)
+        await self._served.start()
+        if not self.config.zk_hosts:
+            await self._lead()
+            return
+        self._zk = KazooClient(hosts=self.config.zk_hosts, timeout=10.0)
+        await asyncio.to_thread(self._zk.start, 10.0)
+        self._store = ZooKeeperBackend(self._zk, f"{self.config.zk_marathon_path}/state")
+        self.scheduler = self._new_scheduler()
+        self._latch = CuratorLatch(
+            self._zk,
+            f"{self.config.zk_marathon_path}/leader-curator",
+            self.host_port,
+            self._leader_changed_threadsafe,
+        )
+        await asyncio.to_thread(self._latch.start)
+
+    async def stop(self) -> None:
+        """Stop the process: its session ends, so another instance can take over."""
+        async with self._transition:
+            await self._unlead()
+        if self._zk is not None:
+            zk, self._zk = self._zk, None
+            await asyncio.to_thread(zk.stop)
+            await asyncio.to_thread(zk.close)
+        if self._served is not None:
+            await self._served.stop()
+            self._served = None
+
+    def abdicate(self) -> None:
+        """``DELETE /v2/leader``: step down and rejoin the election at the back."""
+        asyncio.get_running_loop().create_task(self._abdicate())
+
+    async def _abdicate(self) -> None:
+        async with self._transition:
+            await self._unlead()
+        if self._latch is not None:
+            await asyncio.to_thread(self._latch.rejoin)
+
+    # -- leadership -------------------------------------------------------------------------
+
+    def _leader_changed_threadsafe(self, leader_id: str | None, leads: bool) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(
+            lambda: self._loop.create_task(self._leader_changed(leader_id, leads))  # type: ignore[union-attr]
+        )
+
+    async def _leader_changed(self, leader_id: str | None, leads: bool) -> None:
+        async with self._transition:
+            self._leader_id = None if leads else leader_id
+            if leads and not self.is_leader:
+                await self._lead_locked()
+            elif not leads and self.is_leader:
+                await self._unlead()
+
+    async def _lead(self) -> None:
+        async with self._transition:
+            await self._lead_locked()
+
+    async def _lead_locked(self) -> None:
+        self.scheduler = self._new_scheduler()
+        await self.scheduler.start_leading()
+        self._health = HealthMonitor(self.scheduler)
+        self._health.start()
+        self.is_leader = True
+
+    async def _unlead(self) -> None:
+        if not self.is_leader:
+            return
+        self.is_leader = False
+        self.events.close_all()
+        if self._health is not None:
+            await self._health.stop()
+            self._health = None
+        await self.scheduler.stop_leading()
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _asgi_app(self) -> ASGIApp:
+        apps = AppsApi(
+            lambda: self.scheduler,
+            self.config.marathon_features,
+            self.config.service_port_range,
+            3600 if self.config.marathon_version.startswith(("1.5", "1.6", "1.7")) else 300,
+        )
+        system = SystemApi(self)
+        routes = [
+            Route("/v2/apps", apps.dispatch, methods=["GET", "POST", "PUT", "PATCH"]),
+            Route("/v2/apps/{rest:path}", apps.dispatch,
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/v2/deployments", system.deployments),
+            Route("/v2/deployments/{deployment_id}", system.delete_deployment,
+                  methods=["DELETE"]),
+            Route("/v2/tasks", system.tasks),
+            Route("/v2/tasks/delete", system.delete_tasks, methods=["POST"]),
+            Route("/v2/queue", system.queue),
+            Route("/v2/queue/{app_id:path}/delay", system.reset_delay, methods=["DELETE"]),
+            Route("/v2/info", system.info),
+            Route("/v2/leader", system.leader),
+            Route("/v2/leader", system.abdicate, methods=["DELETE"]),
+            Route("/ping", system.ping),
+            Route("/v2/events", system.events),
+        ]
+        if self.faults is not None:
+            routes += self.faults.routes()
+            routes.append(Route("/__sim__/leader-loss", self._leader_loss, methods=["POST"]))
+        app: ASGIApp = Starlette(
+            routes=routes,
+            exception_handlers={MarathonError: _marathon_error, Exception: _internal_error},
+        )
+        app = LeaderProxyMiddleware(app, self)
+        if self.faults is not None:
+            app = FaultMiddleware(app, self.faults)
+        if self.config.credentials is not None:
+            app = BasicAuthMiddleware(app, self.config.credentials)
+        return app
+
+    async def _leader_loss(self, request: Request) -> Response:
+        was_leader = self.is_leader
+        await self._abdicate()
+        return JSONResponse({"abdicated": was_leader})
+
+
+async def _marathon_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MarathonError)
+    return exc.response()
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("Marathon simulation failed on %s", request.url.path, exc_info=exc)
+    with contextlib.suppress(Exception):
+        return JSONResponse({"message": str(exc) or type(exc).__name__}, status_code=500)
+    return Response(status_code=500)

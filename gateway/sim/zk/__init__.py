@@ -1,0 +1,1 @@
+"""ZooKeeper registrations exactly as the real processes write them."""
