@@ -26,6 +26,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self._inner = httpx.AsyncHTTPTransport()
         self.reached: Counter[str] = Counter()
+        # (when, "host:port") of every answer, to see when the gateway began using a leader.
+        self.answers: list[tuple[float, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = submission_of(request)
@@ -39,7 +41,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             raise
         if key:
             self.reached[key] += 1
+        self.answers.append((time.monotonic(), f"{request.url.host}:{request.url.port}"))
         return response
+
+    def first_answer_from(self, url: str, after: float) -> float | None:
+        where = url.split("://", 1)[-1]
+        times = [when for when, netloc in self.answers if netloc == where and when >= after]
+        return min(times) if times else None
 
     async def aclose(self) -> None:
         await self._inner.aclose()

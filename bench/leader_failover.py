@@ -1,0 +1,261 @@
+"""What a leader failover costs the gateway's clients. Prints figures; it is not a test.
+
+    .venv/bin/python -m bench.leader_failover [--rounds 5] [--session-timeout 2]
+
+Scenarios, each against a real ZooKeeper (the Debian package) on loopback:
+
+* ``chronos``: two simulated Chronos instances; each round kills the leader (it leaves the
+  election as the process exits) and starts a fresh standby.
+* ``crash``: the leader's port closes but ZooKeeper names it until its session times out, as
+  after a kill -9 or a lost machine; two HTTP stand-ins play the schedulers.
+
+For each round: the time from the kill, and from ZooKeeper noticing (the leader's node gone),
+to the first answer the gateway got from the new leader; and the client requests that failed.
+Readers list in a loop (idempotent); one writer submits new jobs (not idempotent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import logging
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from kazoo.client import KazooClient
+
+from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
+from gateway.discovery.election import Election
+from gateway.discovery.ensemble import parse_ensemble
+from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.sim.chronos.instance import ChronosInstance
+from gateway.sim.chronos.options import ChronosOptions
+from gateway.sim.clock import SimClock
+from gateway.sim.mesos import AgentSpec, MesosMaster
+from tests.discovery.contenders import Contender
+from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
+from tests.discovery.stand_in import StandIn
+from tests.discovery.zookeeper_server import ZooKeeperServer
+
+
+@dataclass
+class Round:
+    killed: float
+    noticed: float
+    used: float | None
+    traffic: Traffic
+    twice: int
+
+    @property
+    def after_kill(self) -> float | None:
+        return None if self.used is None else self.used - self.killed
+
+    @property
+    def after_notice(self) -> float | None:
+        return None if self.used is None else self.used - self.noticed
+
+    @property
+    def slowest_read(self) -> float:
+        return max((o.finished - o.started for o in self.traffic.reads), default=0.0)
+
+
+class NodeWatch:
+    """An observer outside the gateway: when did ZooKeeper drop a given election node?"""
+
+    def __init__(self, hosts: str, path: str) -> None:
+        self._client = KazooClient(hosts=hosts)
+        self._client.start(timeout=10)
+        self._path = path
+        self.gone: dict[str, float] = {}
+        self._seen: set[str] = set()
+        self._client.ensure_path(path)
+        self._client.ChildrenWatch(path, self._changed)
+
+    def _changed(self, children: list[str]) -> None:
+        now, current = time.monotonic(), set(children)
+        for node in self._seen - current:
+            self.gone.setdefault(node, now)
+        self._seen = current
+
+    async def gone_at(self, node: str, timeout: float = 30.0) -> float:
+        deadline = time.monotonic() + timeout
+        while node not in self.gone:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{node} never left {self._path}")
+            await asyncio.sleep(0.005)
+        return self.gone[node]
+
+    def close(self) -> None:
+        self._client.stop()
+        self._client.close()
+
+
+def job(name: str) -> dict[str, object]:
+    return {"name": name, "command": "sleep 1", "schedule": "R1/2030-01-01T00:00:00Z/P1D",
+            "epsilon": "PT60S", "owner": "ops@example.org", "cpus": 0.1, "mem": 32, "disk": 0}
+
+
+async def one_round(leaders: ZooKeeperLeaderSource, watch: NodeWatch, wait: float,
+                    kill: Callable[[str], Awaitable[None]]) -> Round:
+    """Traffic for a moment, kill the leader (by URL), traffic until the new one has served."""
+    transport = RecordingTransport()
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = UpstreamClient("chronos", http, leaders, no_leader=chronos_has_no_leader,
+                                leader_wait=wait)
+        old = await leaders.wait_for_change("chronos", None, 10.0)
+        assert old is not None
+        node = leaders.snapshot.nodes["chronos"]
+        stop = asyncio.Event()
+        running = asyncio.create_task(drive(
+            client, read=lambda c: c.request("GET", "/v1/scheduler/jobs", idempotent=True),
+            write=lambda c, name: c.request("POST", "/v1/scheduler/iso8601",
+                                            json=job(f"{name}-{uuid.uuid4().hex[:6]}"),
+                                            idempotent=False),
+            stop=stop))
+        await asyncio.sleep(0.5)
+        killed = time.monotonic()
+        await kill(old.url)
+        noticed = await watch.gone_at(node)
+        new = await leaders.wait_for_change("chronos", old, wait)
+        await asyncio.sleep(0.5)
+        stop.set()
+        traffic = await running
+        used = transport.first_answer_from(new.url, killed) if new else None
+    twice = sum(1 for count in transport.reached.values() if count > 1)
+    return Round(killed, noticed, used, traffic, twice)
+
+
+async def chronos_scenario(zookeeper: ZooKeeperServer, rounds: int, workdir: Path) -> list[Round]:
+    clock = SimClock()
+    master = MesosMaster([AgentSpec(8.0, 32768.0, 102400.0, 0, (31000, 31100))], clock=clock,
+                         workdir=workdir)
+    await master.start()
+    options = ChronosOptions(zk_path=f"/bench-{uuid.uuid4().hex[:6]}/chronos/state")
+    path = f"{options.zk_path}/candidate"
+    instances: list[ChronosInstance] = []
+
+    async def add_instance() -> None:
+        instance = ChronosInstance(master, clock, options=options, zk_hosts=zookeeper.hosts)
+        await instance.start()
+        instances.append(instance)
+
+    async def kill(url: str) -> None:
+        leader = next(i for i in instances if i.url == url)
+        instances.remove(leader)
+        await leader.kill()
+
+    for _ in range(2):
+        await add_instance()
+    watch = NodeWatch(zookeeper.hosts, path)
+    leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
+                                    {"chronos": Election(path, "curator")})
+    await leaders.start()
+    results = []
+    try:
+        for _ in range(rounds):
+            results.append(await one_round(leaders, watch, 5.0, kill))
+            await add_instance()
+    finally:
+        await leaders.stop()
+        watch.close()
+        for instance in instances:
+            await instance.stop()
+        await master.stop()
+    return results
+
+
+async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float) -> list[Round]:
+    results = []
+    for _ in range(rounds):
+        path = f"/bench-{uuid.uuid4().hex[:6]}/chronos/state/candidate"
+        stand_ins = [StandIn(), StandIn()]
+        contenders = [Contender(zookeeper.hosts), Contender(zookeeper.hosts)]
+        for stand_in, contender in zip(stand_ins, contenders, strict=True):
+            await stand_in.start()
+            contender.join_latch(path, f"127.0.0.1:{stand_in.port}")
+        watch = NodeWatch(zookeeper.hosts, path)
+        leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
+                                        {"chronos": Election(path, "curator")})
+        await leaders.start()
+
+        crash = functools.partial(_crash, zookeeper.hosts, stand_ins, contenders, session)
+        try:
+            results.append(await one_round(leaders, watch, session + 5.0, crash))
+        finally:
+            await leaders.stop()
+            watch.close()
+            for stand_in, contender in zip(stand_ins, contenders, strict=True):
+                await stand_in.crash()
+                contender.die()
+    return results
+
+
+async def _crash(hosts: str, stand_ins: list[StandIn], contenders: list[Contender], session: float,
+                 url: str) -> None:
+    index = next(i for i, s in enumerate(stand_ins) if url.endswith(f":{s.port}"))
+    await stand_ins[index].crash()
+    # ZooKeeper expires the dead process' session after its timeout, not before.
+    await asyncio.sleep(session)
+    await asyncio.to_thread(_expire, hosts, contenders[index].client)
+
+
+def _expire(hosts: str, client: KazooClient) -> None:
+    twin = KazooClient(hosts=hosts, client_id=client.client_id)
+    twin.start(timeout=10)
+    twin.stop()
+    twin.close()
+
+
+def report(name: str, results: list[Round]) -> None:
+    def ms(values: list[float | None]) -> str:
+        known = [v * 1000 for v in values if v is not None]
+        if not known:
+            return "n/a"
+        missing = f" ({len(values) - len(known)} never)" if len(known) < len(values) else ""
+        return f"median {statistics.median(known):7.1f} ms  max {max(known):7.1f} ms{missing}"
+
+    reads = sum(len(r.traffic.reads) for r in results)
+    writes = sum(len(r.traffic.writes) for r in results)
+    print(f"\n{name}: {len(results)} failovers")
+    print(f"  new leader used, after the kill:             {ms([r.after_kill for r in results])}")
+    print(f"  new leader used, after ZooKeeper noticed:    {ms([r.after_notice for r in results])}")
+    print(f"  ZooKeeper noticed, after the kill:           "
+          f"{ms([r.noticed - r.killed for r in results])}")
+    print(f"  slowest listing during a failover:           {ms([r.slowest_read for r in results])}")
+    print(f"  listings (idempotent) failed:                "
+          f"{sum(len(r.traffic.failed_reads()) for r in results)} of {reads}")
+    print(f"  submissions (not idempotent) failed:         "
+          f"{sum(len(r.traffic.failed_writes()) for r in results)} of {writes}")
+    print(f"  submissions that reached a scheduler twice:  {sum(r.twice for r in results)}")
+
+
+async def main(rounds: int, session: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        zookeeper = ZooKeeperServer(Path(tmp) / "zk")
+        zookeeper.data_dir.mkdir()
+        zookeeper.start()
+        try:
+            report("chronos (simulated, leader process exits)",
+                   await chronos_scenario(zookeeper, rounds, Path(tmp)))
+            report(f"crash (port closed, ZooKeeper session expires after {session:g} s)",
+                   await crash_scenario(zookeeper, rounds, session))
+        finally:
+            zookeeper.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="failovers per scenario")
+    parser.add_argument("--session-timeout", type=float, default=2.0,
+                        help="seconds ZooKeeper keeps a crashed leader's session (crash scenario)")
+    args = parser.parse_args()
+    # Reconnection chatter from kazoo and the simulated schedulers' shutdown is expected here.
+    logging.disable(logging.ERROR)
+    asyncio.run(main(args.rounds, args.session_timeout))
