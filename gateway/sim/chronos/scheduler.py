@@ -185,7 +185,8 @@ class JobScheduler:
             wait = self._enqueue_due_jobs()
             self._drain()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.clock.real_seconds(wait))
+                # A floor on the real pause keeps tiny periods from spinning the event loop.
+                await asyncio.wait_for(self._wake.wait(), max(self.clock.real_seconds(wait), 0.005))
 
     async def _reload(self) -> None:
         now = self.clock.now_datetime()
@@ -241,7 +242,15 @@ class JobScheduler:
             try:
                 self.master.launch(self.framework_id, str(queued.task_id), spec)
             except ValueError:
-                self._queue.drop(name)
+                self._queue.drop(name)  # that task id already exists
+            except Exception as error:
+                # The agent could not even set the task up (e.g. a sandbox path too long). The
+                # launch happened (the schedule moves on); the outcome is a state Chronos does
+                # not know, so the job stays "queued".
+                log.warning("launching %s failed: %s", queued.task_id, error)
+                self._launched(queued.task_id)
+                self._running.pop(str(queued.task_id), None)
+                self._stuck_queued.add(name)
 
     # -- status updates ---------------------------------------------------------------------
 
