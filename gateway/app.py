@@ -64,10 +64,11 @@ def create_app(settings: Settings | None = None, *,
                 "marathon", http, leaders, timeout=conf.upstream_timeout,
                 leader_wait=conf.leader_failover_wait, credentials=_credentials(conf.marathon_user,
                                          conf.marathon_password.get_secret_value()),
-                no_leader=marathon_has_no_leader))
+                no_leader=marathon_has_no_leader, no_leader_is_unprocessed=True))
             mesos = MesosClient(UpstreamClient("mesos", http, leaders, timeout=conf.upstream_timeout,
                                                leader_wait=conf.leader_failover_wait,
-                                               no_leader=mesos_has_no_leader),
+                                               no_leader=mesos_has_no_leader,
+                                               no_leader_is_unprocessed=True),
                                 http, timeout=conf.upstream_timeout)
             # Without a Chronos URL or ZooKeeper there is no Chronos: the job routes answer 503.
             chronos = ChronosClient(UpstreamClient(

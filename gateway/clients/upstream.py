@@ -46,7 +46,7 @@ _NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos":
 class UpstreamClient:
     def __init__(self, scheduler: Scheduler, http: httpx.AsyncClient, leaders: LeaderSource, *,
                  credentials: tuple[str, str] | None = None, timeout: float = 10.0,
-                 no_leader: NoLeaderCheck | None = None,
+                 no_leader: NoLeaderCheck | None = None, no_leader_is_unprocessed: bool = False,
                  leader_wait: float = LEADER_WAIT_SECONDS) -> None:
         self.scheduler = scheduler
         self._http = http
@@ -54,6 +54,10 @@ class UpstreamClient:
         self._auth = httpx.BasicAuth(*credentials) if credentials else None
         self._timeout = timeout
         self._no_leader = no_leader or (lambda response: False)
+        # Marathon and Mesos answer "no leader" before forwarding anything, so even a submission
+        # may go again; a Chronos standby answers it after a failed proxy call, which may have
+        # reached the leader.
+        self._no_leader_is_unprocessed = no_leader_is_unprocessed
         self._leader_wait = leader_wait
 
     async def request(self, method: str, path: str, *, idempotent: bool,
@@ -75,8 +79,8 @@ class UpstreamClient:
         else:
             if not self._no_leader(response):
                 return response
-            if not idempotent:
-                raise self._unavailable("it has no leader right now")
+            if not (idempotent or self._no_leader_is_unprocessed):
+                raise self._unavailable("it has no leader right now", maybe_applied=True)
             log.info("%s at %s has no leader; waiting for the next", self.scheduler, leader.url)
         next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
         if next_leader is None:

@@ -58,11 +58,12 @@ class Upstreams:
 
 
 def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
-         scheduler: Scheduler = "marathon") -> httpx.Response:
+         scheduler: Scheduler = "marathon", unprocessed: bool = False) -> httpx.Response:
     async def run() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstreams)) as http:
             no_leader = marathon_has_no_leader if scheduler == "marathon" else chronos_has_no_leader
-            client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader, leader_wait=2.0)
+            client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader, leader_wait=2.0,
+                                    no_leader_is_unprocessed=unprocessed)
             return await client.request(method, "/v2/apps", idempotent=idempotent)
 
     return asyncio.run(run())
@@ -116,15 +117,26 @@ def test_marathons_could_not_determine_the_leader_answer_is_retried_for_reads(st
     assert len(upstreams.sent) == 2
 
 
-def test_a_no_leader_answer_to_a_submission_is_a_503_naming_marathon_without_a_retry():
+def test_a_submission_marathon_refused_for_want_of_a_leader_goes_to_the_next_leader_once():
     upstreams = Upstreams(httpx.Response(502, text=NO_LEADER_502))
+    response = call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False,
+                    unprocessed=True)
+    assert response.status_code == 200
+    assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-2")]
+
+
+def test_a_no_leader_answer_that_may_hide_a_proxied_submission_is_a_503_without_a_retry():
+    upstreams = Upstreams(httpx.Response(
+        500, text="Error proxying request to leader (maybe the leadership just changed?)"))
+    leaders = ElectionInProgress(Leader("http://chronos-1:4400"), Leader("http://chronos-2:4400"))
     with pytest.raises(UpstreamUnavailable) as error:
-        call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
-    assert upstreams.sent == [("POST", "marathon-1")]
+        call(upstreams, leaders, "POST", idempotent=False, scheduler="chronos")
+    assert upstreams.sent == [("POST", "chronos-1")]
     problem = error.value.problem()
     assert problem["status"] == 503
-    assert problem["scheduler"] == "marathon"
-    assert problem["detail"].startswith("Marathon is unavailable: it has no leader")
+    assert problem["scheduler"] == "chronos"
+    assert problem["detail"].startswith("Chronos is unavailable: it has no leader")
+    assert "may have been applied" in problem["detail"]
     assert error.value.headers["Retry-After"]
 
 
