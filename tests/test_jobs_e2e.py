@@ -190,3 +190,21 @@ def test_the_cli_submits_and_follows_runs_to_their_end(stack, tmp_path, monkeypa
     assert "attempt 1) failed" in err and "failed (no retries left)" in err
     assert main(["jobs", "logs", "cli-good"]) == Exit.OK
     assert "sleep 20" in capsys.readouterr().out
+
+
+def test_with_a_gpu_build_of_chronos_a_gpu_job_runs_on_a_gpu_agent():
+    sim_config = SimConfig(agents=2, agent_gpus=1, time_scale=TIME_SCALE, chronos_gpus=True)
+    stack_settings = {"chronos_gpus": True}
+    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS,
+                          settings=stack_settings)) as info:
+        with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
+                httpx.Client(base_url=info.chronos_url, timeout=15) as chronos:
+            stack = JobStack(info, gateway, chronos)
+            created = stack.submit(name="gpu-train", module="image-classification-tf", image=None,
+                                   hardware={**CPU, "gpus": 1}, env={"SIM_DURATION": "30"})
+            assert created.status_code == 201, created.text
+            assert created.json()["image"].endswith(":gpu")
+            job = stack.wait(created.json()["id"], lambda j: j["status"] == "succeeded")
+            assert job["status"] == "succeeded" and job["hardware"]["gpus"] == 1, job
+            sent = chronos.get(f"/v1/scheduler/job/{job['id']}").json()
+            assert sent["gpus"] == 1
