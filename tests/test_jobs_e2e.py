@@ -91,6 +91,20 @@ def test_a_job_run_now_succeeds_and_its_run_and_logs_are_reported(stack):
     assert "python job.py" in logs.text
 
 
+def test_following_a_runs_log_streams_until_the_run_ends(stack):
+    created = stack.submit(name="followed", env={"SIM_DURATION": "240"})  # two real seconds
+    job_id = created.json()["id"]
+    assert stack.wait(job_id, lambda j: j["status"] == "running")["status"] == "running"
+    started = time.monotonic()
+    followed = stack.call("GET", f"/v1/jobs/{job_id}/logs", params={"follow": "true"},
+                          timeout=30)
+    assert followed.status_code == 200
+    assert "Forked command" in followed.text
+    assert "Command exited with status 0" in followed.text  # written as the run ended
+    assert time.monotonic() - started < 20
+    assert stack.wait(job_id, lambda j: j["status"] == "succeeded")["status"] == "succeeded"
+
+
 def test_a_repeating_schedule_fires_on_accelerated_time(stack):
     start = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
     created = stack.submit(name="every-minute", schedule=f"R/{start}/PT1M",
