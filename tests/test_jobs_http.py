@@ -108,6 +108,7 @@ def test_a_dry_run_returns_the_chronos_job_and_sends_nothing(harness):
     ({"schedule": "R/2026-12-01T02:00:00Z/P1D", "timezone": "Mars/Olympus_Mons"}, "timezone"),
     ({"schedule": "R/2026-12-01T02:00:00Z/P1D", "timezone": "BST"}, "timezone"),
     ({"schedule": "R/2026-12-01T02:00:00Z/P1D", "parents": ["prepare-data"]}, "parents"),
+    ({"timezone": "Europe/Madrid"}, "timezone"),
     ({"env": {"1BAD": "x"}}, "env"),
     ({"env": {"CHRONOS_JOB_NAME": "spoof"}}, "env.CHRONOS_JOB_NAME"),
     ({"env": {"GATEWAY_JOB": "{}"}}, "env.GATEWAY_JOB"),

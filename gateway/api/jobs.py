@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CurrentUser, EdgesDep
@@ -36,7 +36,8 @@ def get_jobs(edges: EdgesDep) -> Jobs:
 
 
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
-JobId = Annotated[str, "a job id (gw-<owner>-<name>) or, for your own jobs, the bare name"]
+JobId = Annotated[str, Path(max_length=200, description="A job id (gw-<owner>-<name>) or, for "
+                                                          "your own jobs, just its name.")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Job,

@@ -69,6 +69,9 @@ def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceT
                 job_templates: JobTemplates, *, gpus_supported: bool) -> ResolvedJob:
     """Image, hardware and retries fixed by the catalog, the raw-image policy and the templates."""
     _check_user_env(request.env)
+    if request.timezone and not request.schedule:
+        raise InvalidInput("A time zone only applies to a schedule.",
+                           [{"field": "timezone", "message": "give a schedule, or leave it out"}])
     if request.image and request.module:
         raise InvalidInput("Give either a module or an image, not both.",
                            [{"field": "image", "message": "not allowed together with module"}])
