@@ -15,7 +15,7 @@ import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from gateway.sim.chronos import ChronosInstance
+from gateway.sim.chronos import ChronosInstance, ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.chronos.store import decode_entry, decode_framework_id
 from gateway.sim.mesos import TaskState
@@ -209,3 +209,17 @@ async def test_a_killed_leader_restarts_as_a_standby_on_the_same_address(
     assert [zk.get(f"{CANDIDATES}/{c}")[0].decode() for c in children] == [standby.participant_id, address]
     async with httpx.AsyncClient(base_url=leader.url) as http:
         assert (await http.get("/v1/scheduler/leader")).json() == {"leader": standby.participant_id}
+
+
+async def test_the_standby_forwards_basic_credentials_to_the_leader(
+    tmp_path: Path, zookeeper: ZooKeeperServer, zk: KazooClient
+):
+    options = ChronosOptions(http_credentials="ops:pw")
+    async with standalone(tmp_path, zk_hosts=zookeeper.hosts, instances=2, options=options) as running:
+        await eventually(lambda: _true(running.chronos.is_leader))
+        standby = running.instances[1]
+        async with httpx.AsyncClient(base_url=standby.url) as http:
+            refused = await http.get("/v1/scheduler/jobs")
+            allowed = await http.get("/v1/scheduler/leader", auth=("ops", "pw"))
+    assert refused.status_code == 401
+    assert allowed.json() == {"leader": running.chronos.participant_id}

@@ -292,3 +292,53 @@ async def test_a_gpu_job_is_placed_on_a_gpu_agent_with_the_feature(tmp_path: Pat
 
 async def _equals(value: Awaitable[str], expected: str) -> bool:
     return await value == expected
+
+
+async def test_a_job_without_schedule_or_parents_runs_once_now(
+    client: httpx.AsyncClient, cluster: ChronosCluster
+):
+    await client.post("/v1/scheduler/iso8601", json={"name": "once", "command": "true"})
+
+    job = await job_when(client, "once", lambda j: j["successCount"] == 1 and j["disabled"])
+
+    assert re.fullmatch(r"R0/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/PT24H", job["schedule"])
+    assert len(tasks_of(cluster, "once")) == 1
+
+
+async def test_a_soft_error_parent_still_fires_its_children_after_its_final_failure(
+    client: httpx.AsyncClient, cluster: ChronosCluster
+):
+    later = "R/2030-01-01T00:00:00Z/P1D"
+    await client.post(
+        "/v1/scheduler/iso8601", json={"name": "hard", "command": "exit 1", "retries": 0, "schedule": later}
+    )
+    await client.post(
+        "/v1/scheduler/iso8601",
+        json={"name": "soft", "command": "exit 1", "retries": 0, "softError": True, "schedule": later},
+    )
+    await job_when(client, "soft", lambda j: True)
+    await client.post(
+        "/v1/scheduler/dependency", json={"name": "after-hard", "command": "true", "parents": ["hard"]}
+    )
+    await client.post(
+        "/v1/scheduler/dependency", json={"name": "after-soft", "command": "true", "parents": ["soft"]}
+    )
+    await job_when(client, "after-soft", lambda j: True)
+
+    await client.put("/v1/scheduler/job/hard")
+    await client.put("/v1/scheduler/job/soft")
+
+    await job_when(client, "after-soft", lambda j: j["successCount"] == 1)
+    hard = await job_when(client, "hard", lambda j: j["errorCount"] == 1)
+    assert hard["errorCount"] == 1 and tasks_of(cluster, "after-hard") == []
+
+
+async def test_stats_report_run_times_from_the_due_time_in_seconds(client: httpx.AsyncClient):
+    await client.post("/v1/scheduler/iso8601", json={"name": "timed", "command": "sleep 60"})
+    await job_when(client, "timed", lambda j: j["successCount"] == 1)
+
+    histogram = (await client.get("/v1/scheduler/job/stat/timed")).json()["histogram"]
+    rows = (await client.get("/v1/scheduler/stats/median")).json()
+
+    assert histogram["count"] == 1 and histogram["mean"] == histogram["median"] >= 60_000
+    assert rows[0]["jobNameLabel"] == "timed" and rows[0]["time"] >= 60
