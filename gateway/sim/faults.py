@@ -96,7 +96,10 @@ class FaultMiddleware:
         if rule.latency:
             await asyncio.sleep(rule.latency)
         if rule.drop:
-            # Ending the ASGI call without a response makes uvicorn close the connection.
+            # Promise a body, then fail: the server closes the connection mid-response, which
+            # clients see as a dropped connection (before that, it would answer a clean 500).
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"1024")]})
             raise ConnectionAbortedError("fault injection: connection dropped")
         if rule.status is not None:
             body = rule.body if rule.body is not None else {"message": "injected fault"}

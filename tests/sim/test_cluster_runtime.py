@@ -199,4 +199,4 @@ async def test_the_event_stream_starts_attached_then_reports_status_updates(
     assert kinds == {"status_update_event"}
     running = frames[-1][1]
     assert running["appId"] == "/ev" and running["eventType"] == "status_update_event"
-    assert [f[1]["taskStatus"] for f in frames[1:]][0] == "TASK_STAGING"
+    assert frames[1][1]["taskStatus"] == "TASK_STAGING"

@@ -78,7 +78,8 @@ async def test_list_filters_by_label_selector_and_embeds_tasks(
     )).json()["apps"]
     assert [a["id"] for a in selected] == ["/public"]
     assert "tasks" in selected[0] and "deployments" in selected[0]
-    in_set = (await marathon.get("/v2/apps", params={"label": "HAPROXY_GROUP in (external, internal)"})).json()
+    selector = {"label": "HAPROXY_GROUP in (external, internal)"}
+    in_set = (await marathon.get("/v2/apps", params=selector)).json()
     assert sorted(a["id"] for a in in_set["apps"]) == ["/private", "/public"]
     plain = (await marathon.get("/v2/apps")).json()["apps"]
     assert all("tasks" not in a for a in plain)

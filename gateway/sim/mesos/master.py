@@ -231,7 +231,8 @@ class MesosMaster:
         spec = pending.spec
         reasons: dict[DeclineReason, int] = {}
         candidates = self._candidate_agents(framework, spec)
-        pending.offers_processed += len(self.agents)
+        # Agents the master filters out are never offered to this framework.
+        pending.offers_processed += len(candidates)
         pending.last_offer_at = self.clock.now()
         if spec.resources.gpus > 0:
             # GPU agents the master filtered out look, to the framework, like offers without
@@ -252,7 +253,7 @@ class MesosMaster:
                 continue
             return self._start_task(pending, agent, ports)
         pending.reasons = reasons
-        pending.offers_declined += len(self.agents)
+        pending.offers_declined += len(candidates)
         return None
 
     def _start_task(self, pending: PendingLaunch, agent: Agent, ports: list[int]) -> Task:

@@ -1,0 +1,121 @@
+"""Several Marathons in a real ZooKeeper: latch nodes, proxying standbys and failover."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+
+import httpx
+import pytest
+from kazoo.client import KazooClient
+
+from gateway.sim import SimCluster, SimConfig
+from tests.sim.conftest import eventually
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+LATCH_NAME = re.compile(
+    r"^_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-latch-\d{10}$"
+)
+
+
+def _zk_children(hosts: str, path: str) -> dict[str, bytes]:
+    client = KazooClient(hosts=hosts)
+    client.start(10)
+    try:
+        return {c: client.get(f"{path}/{c}")[0] for c in client.get_children(path)}
+    finally:
+        client.stop()
+        client.close()
+
+
+async def test_marathon_fails_over_keeping_apps_and_running_tasks(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, agent_cpus=4, marathon_instances=2, chronos_instances=0,
+                       zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        first, second = sim.marathons
+        assert first.is_leader and not second.is_leader
+
+        latches = _zk_children(zk_hosts, "/marathon/leader-curator")
+        assert len(latches) == 2
+        assert all(LATCH_NAME.match(name) for name in latches)
+        by_seq = sorted(latches, key=lambda n: int(n.rsplit("latch-", 1)[1]))
+        assert latches[by_seq[0]] == first.host_port.encode()
+        assert latches[by_seq[1]] == second.host_port.encode()
+
+        async with httpx.AsyncClient(base_url=second.url, timeout=10) as standby:
+            created = await standby.post("/v2/apps", json={
+                "id": "/survivor", "cmd": "serve", "cpus": 0.1, "mem": 32,
+                "portDefinitions": [{"port": 0}]})
+            assert created.status_code == 201
+            assert created.headers["X-Marathon-Via"] == f"1.1 {second.host_port}"
+            leader = (await standby.get("/v2/leader")).json()["leader"]
+            assert leader == first.host_port
+            events = await standby.get("/v2/events", headers={"Accept": "text/event-stream"})
+            assert events.status_code == 302
+            assert events.headers["location"] == f"http://{first.host_port}/v2/events"
+
+            async def running() -> bool:
+                app = (await standby.get("/v2/apps/survivor")).json()["app"]
+                return app["tasksRunning"] == 1
+
+            await eventually(running)
+            task_before = (await standby.get("/v2/apps/survivor")).json()["app"]["tasks"][0]
+
+            await sim.kill_marathon(0)
+            await eventually(_leads(second), timeout=15)
+            assert sim.marathon_url == second.url
+
+            app = (await standby.get("/v2/apps/survivor")).json()["app"]
+            assert app["portDefinitions"][0]["port"] == 10000
+            assert [t["id"] for t in app["tasks"]] == [task_before["id"]]
+            assert app["tasks"][0]["state"] == "TASK_RUNNING"
+            assert "X-Marathon-Via" not in (await standby.get("/ping")).headers
+            assert (await standby.get("/v2/leader")).json()["leader"] == second.host_port
+
+        async with httpx.AsyncClient(base_url=sim.mesos_url) as mesos:
+            frameworks = (await mesos.get("/master/state")).json()["frameworks"]
+        assert len(frameworks) == 1 and frameworks[0]["active"] is True
+        assert len(_zk_children(zk_hosts, "/marathon/leader-curator")) == 1
+
+
+def _leads(instance: object) -> object:
+    async def probe() -> bool:
+        return bool(getattr(instance, "is_leader", False))
+
+    return probe
+
+
+async def test_a_standby_without_a_leader_answers_502_html(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        survivor = sim.marathons[1]
+        await sim.kill_marathon(0)
+        await eventually(_leads(survivor), timeout=15)
+        # Now take the survivor's leadership away and keep it from coming back.
+        assert survivor._latch is not None
+        survivor._latch.leave()
+        await survivor._unlead()
+        survivor._leader_id = None
+        async with httpx.AsyncClient(base_url=survivor.url, timeout=10) as client:
+            response = await client.get("/v2/apps")
+        assert response.status_code == 502
+        assert "Could not determine the current leader" in response.text
+        assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_the_mesos_master_registers_master_info_under_mesos(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=1, chronos_instances=0, zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        nodes = _zk_children(zk_hosts, "/mesos")
+        (name, data), = nodes.items()
+        assert re.fullmatch(r"json\.info_\d{10}", name)
+        info = json.loads(data)
+        assert info["address"] == {"hostname": "127.0.0.1", "ip": "127.0.0.1",
+                                   "port": sim.master.port}
+        assert socket.inet_ntoa(struct.pack("<I", info["ip"])) == "127.0.0.1"
+        assert info["ip"] == 16777343
+        assert info["pid"] == f"master@127.0.0.1:{sim.master.port}"
+        assert info["id"] == sim.master.master_id
