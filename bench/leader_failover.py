@@ -114,8 +114,8 @@ async def one_round(leaders: ZooKeeperLeaderSource, watch: NodeWatch, wait: floa
         node = leaders.snapshot.nodes["chronos"]
         stop = asyncio.Event()
         running = asyncio.create_task(drive(
-            client, read=lambda c: c.request("GET", "/v1/scheduler/jobs", idempotent=True),
-            write=lambda c, name: c.request("POST", "/v1/scheduler/iso8601",
+            read=lambda: client.request("GET", "/v1/scheduler/jobs", idempotent=True),
+            write=lambda name: client.request("POST", "/v1/scheduler/iso8601",
                                             json=job(f"{name}-{uuid.uuid4().hex[:6]}"),
                                             idempotent=False),
             stop=stop))

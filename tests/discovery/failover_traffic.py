@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from gateway.clients.upstream import UpstreamClient
 from gateway.errors import GatewayError
 
 
@@ -86,27 +85,27 @@ class Traffic:
         return min(done) if done else None
 
 
-Read = Callable[[UpstreamClient], Awaitable[httpx.Response]]
-Write = Callable[[UpstreamClient, str], Awaitable[httpx.Response]]
+Read = Callable[[], Awaitable[httpx.Response]]
+Write = Callable[[str], Awaitable[httpx.Response]]
 
 
-async def drive(client: UpstreamClient, read: Read, write: Write, stop: asyncio.Event, *,
-                readers: int = 3, read_pause: float = 0.01, write_pause: float = 0.05) -> Traffic:
-    """Run readers and a writer until ``stop`` is set."""
+async def drive(read: Read, write: Write, stop: asyncio.Event, *, readers: int = 3,
+                read_pause: float = 0.01, write_pause: float = 0.05) -> Traffic:
+    """Run readers and a writer until ``stop`` is set. A problem answer counts as a failure."""
     traffic = Traffic()
 
     async def one(kind: list[Outcome], call: Awaitable[httpx.Response]) -> None:
         started = time.monotonic()
         try:
             response = await call
-            ok, detail = response.is_success, f"HTTP {response.status_code}"
+            ok, detail = response.is_success, f"HTTP {response.status_code} {response.text[:200]}"
         except GatewayError as error:
             ok, detail = False, error.detail
         kind.append(Outcome(started, time.monotonic(), ok, detail))
 
     async def reader() -> None:
         while not stop.is_set():
-            await one(traffic.reads, read(client))
+            await one(traffic.reads, read())
             await asyncio.sleep(read_pause)
 
     async def writer() -> None:
@@ -115,7 +114,7 @@ async def drive(client: UpstreamClient, read: Read, write: Write, stop: asyncio.
             name = f"failover-{number:04d}"
             number += 1
             traffic.submitted.append(name)
-            await one(traffic.writes, write(client, name))
+            await one(traffic.writes, write(name))
             await asyncio.sleep(write_pause)
 
     await asyncio.gather(writer(), *(reader() for _ in range(readers)))

@@ -76,9 +76,8 @@ async def test_killing_the_chronos_leader_fails_no_listing_and_repeats_no_submis
 
             stop = asyncio.Event()
             traffic_task = asyncio.create_task(drive(
-                client,
-                read=lambda c: c.request("GET", "/v1/scheduler/jobs", idempotent=True),
-                write=lambda c, name: c.request("POST", "/v1/scheduler/iso8601", json=job(name),
+                read=lambda: client.request("GET", "/v1/scheduler/jobs", idempotent=True),
+                write=lambda name: client.request("POST", "/v1/scheduler/iso8601", json=job(name),
                                                 idempotent=False),
                 stop=stop))
             await asyncio.sleep(0.5)

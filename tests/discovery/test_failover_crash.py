@@ -72,8 +72,8 @@ async def test_a_crashed_leader_costs_listings_a_wait_not_an_error(zookeeper: Zo
             assert first is not None and first.url.endswith(str(stand_ins[0].port))
             stop = asyncio.Event()
             traffic_task = asyncio.create_task(drive(
-                client, read=lambda c: c.request("GET", "/v2/apps", idempotent=True),
-                write=lambda c, name: c.request("POST", "/v2/apps", json={"id": f"/{name}"},
+                read=lambda: client.request("GET", "/v2/apps", idempotent=True),
+                write=lambda name: client.request("POST", "/v2/apps", json={"id": f"/{name}"},
                                                 idempotent=False),
                 stop=stop))
             await asyncio.sleep(0.3)
