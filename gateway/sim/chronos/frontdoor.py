@@ -43,7 +43,7 @@ class FrontDoor:
         *,
         credentials: str | None,
         realm: str,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None,
     ) -> None:
         self._app = app
         self._node = node
@@ -86,7 +86,7 @@ class FrontDoor:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS]
         body = b"" if request.method in ("GET", "HEAD", "DELETE") else await request.body()
         try:
-            if not leader:
+            if not leader or self._client is None:
                 raise httpx.UnsupportedProtocol(f"no protocol: {target}")
             answer = await self._client.request(request.method, target, headers=headers, content=body)
         except httpx.HTTPError as error:

@@ -93,7 +93,8 @@ class ChronosInstance:
             store = JobStore(ZooKeeperBackend(self._zk, f"{self.options.zk_path}/state"), threaded=True)
         self.scheduler = JobScheduler(self.master, self.clock, store, self.options, on_fatal=self._fatal)
         self.scheduler.webui_url = self.url
-        self._http = httpx.AsyncClient(timeout=10.0)
+        # Only a member of an election ever proxies (and building a client costs ~50 ms).
+        self._http = httpx.AsyncClient(timeout=10.0) if self._zk is not None else None
         app = FrontDoor(
             create_api(self),
             self,
@@ -142,6 +143,7 @@ class ChronosInstance:
                 self._serve_task.cancel()
         if self._http is not None:
             await self._http.aclose()
+            self._http = None
 
     async def kill(self) -> None:
         """The process dies: its ZooKeeper session ends, so its latch node goes and another
