@@ -223,3 +223,20 @@ async def test_the_standby_forwards_basic_credentials_to_the_leader(
             allowed = await http.get("/v1/scheduler/leader", auth=("ops", "pw"))
     assert refused.status_code == 401
     assert allowed.json() == {"leader": running.chronos.participant_id}
+
+
+async def test_a_crashed_leader_is_still_named_until_its_session_ends_so_standbys_answer_500(
+    pair: ChronosCluster,
+):
+    leader, standby = pair.instances
+
+    await leader.crash(session_timeout=1.0)
+
+    async with httpx.AsyncClient(base_url=standby.url) as http:
+        during = await http.get("/v1/scheduler/jobs")
+        assert (await http.get("/v1/scheduler/leader")).status_code == 500
+        await eventually(lambda: _true(standby.is_leader))
+        after = await http.get("/v1/scheduler/jobs")
+    assert during.status_code == 500
+    assert "Error proxying request to leader (maybe the leadership just changed?)" in during.text
+    assert after.status_code == 200

@@ -65,6 +65,7 @@ class ChronosInstance:
         self._leadership: asyncio.Task[None] | None = None
         self._want_leader = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._session_expiry: asyncio.Task[None] | None = None
         self.scheduler: JobScheduler
 
     @property
@@ -121,19 +122,43 @@ class ChronosInstance:
     async def stop(self) -> None:
         """Shut down: leave the election, stop scheduling, stop serving."""
         if not self.alive:
+            await self._expire_session()  # a crashed instance's session may still be open
             return
         self.alive = False
         if self._latch is not None:
             await asyncio.to_thread(self._latch.close)
+        await self._stop_scheduling()
+        await self._expire_session()
+        await self._stop_serving()
+
+    async def kill(self) -> None:
+        """The process exits: it leaves the election at once (its ZooKeeper session closes),
+        another instance takes over; tasks keep running on the master."""
+        await self.stop()
+
+    async def crash(self, session_timeout: float | None = None) -> None:
+        """``kill -9`` or a lost machine: the port closes now, but ZooKeeper keeps naming this
+        instance as leader until its session times out (``zk_timeout`` real seconds unless
+        given), so standbys answer the proxy error page meanwhile."""
+        if not self.alive:
+            return
+        self.alive = False
+        if self._latch is not None:
+            self._latch.abandon()
+        await self._stop_scheduling()
+        await self._stop_serving()
+        if self._zk is not None:
+            timeout = self.options.zk_timeout if session_timeout is None else session_timeout
+            self._session_expiry = asyncio.create_task(self._close_session_after(timeout))
+
+    async def _stop_scheduling(self) -> None:
         self._want_leader = False
         if self._leadership is not None:
             await self._leadership
         await self.scheduler.stop_leading()
         self.is_leader = False
-        if self._zk is not None:
-            zk, self._zk = self._zk, None
-            await asyncio.to_thread(zk.stop)
-            await asyncio.to_thread(zk.close)
+
+    async def _stop_serving(self) -> None:
         if self._server is not None and self._serve_task is not None:
             self._server.should_exit = True
             self._server.force_exit = True
@@ -145,10 +170,23 @@ class ChronosInstance:
             await self._http.aclose()
             self._http = None
 
-    async def kill(self) -> None:
-        """The process dies: its ZooKeeper session ends, so its latch node goes and another
-        instance takes over; tasks keep running on the master."""
-        await self.stop()
+    async def _expire_session(self) -> None:
+        expiry, self._session_expiry = self._session_expiry, None
+        if expiry is not None:
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
+        await self._close_session()
+
+    async def _close_session_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        if self._zk is not None:
+            zk, self._zk = self._zk, None
+            await asyncio.to_thread(zk.stop)
+            await asyncio.to_thread(zk.close)
 
     async def leader_id(self) -> str:
         if self._latch is None:

@@ -63,6 +63,11 @@ class LeaderLatch:
                 log.debug("latch node %s already gone", node)
         self._set_leader(False)
 
+    def abandon(self) -> None:
+        """The process died: stop reacting, leave the node to the session's fate."""
+        self._closed = True
+        self._client.remove_listener(self._connection_changed)
+
     def leader_id(self) -> str:
         """``LeaderLatch.getLeader().getId()``: ``""`` when nobody is in the election."""
         for _ in range(3):
