@@ -154,6 +154,8 @@ async def test_a_new_leader_knows_every_job_and_running_tasks_survive_the_failov
     assert pair.master.frameworks[framework_id].active
     [task] = pair.master.tasks(framework_id)
     assert task.state is TaskState.RUNNING
+    # Reconciliation (600 simulated seconds) teaches the new leader about the running task.
+    await eventually(lambda: _state_is(standby.url, "long", "1 running"))
     # When the old leader's task ends, the new leader counts it.
     job = await eventually(lambda: _with_success(standby.url, "long"), timeout=15)
     assert job["successCount"] == 1
@@ -187,6 +189,12 @@ async def _running_tasks(cluster: ChronosCluster) -> bool:
 async def _job_names(http: httpx.AsyncClient, count: int) -> set[str] | None:
     names = {job["name"] for job in (await http.get("/v1/scheduler/jobs")).json()}
     return names if len(names) == count else None
+
+
+async def _state_is(url: str, name: str, state: str) -> bool:
+    async with httpx.AsyncClient(base_url=url) as http:
+        jobs = (await http.get("/v1/scheduler/jobs/summary")).json()["jobs"]
+    return any(job["name"] == name and job["state"] == state for job in jobs)
 
 
 async def _with_success(url: str, name: str) -> dict[str, Any] | None:
