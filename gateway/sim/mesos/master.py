@@ -284,7 +284,8 @@ class MesosMaster:
         self._tasks[task.task_id] = task
         self._pending.pop(task.task_id, None)
         self._emit(task, TaskState.STAGING, "")
-        runner = TaskRunner(task, self.clock, self._emit_from_runner)
+        sockets = {p: s for p in ports if (s := self._ports.socket_for(p)) is not None}
+        runner = TaskRunner(task, self.clock, self._emit_from_runner, sockets)
         self._runners[task.task_id] = runner
         runner.start()
         return task

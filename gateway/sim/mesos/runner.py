@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -25,8 +26,15 @@ _START_SECONDS = 0.05
 
 
 class TaskRunner:
-    def __init__(self, task: Task, clock: SimClock, emit: Emit) -> None:
+    def __init__(
+        self,
+        task: Task,
+        clock: SimClock,
+        emit: Emit,
+        sockets: dict[int, socket.socket] | None = None,
+    ) -> None:
         self.task = task
+        self._sockets = sockets or {}
         self._clock = clock
         self._emit = emit
         self._behaviour: Behaviour = behaviour_of(task.spec)
@@ -71,6 +79,10 @@ class TaskRunner:
                 stdout.write(f"Received kill for task {task.task_id}\n")
                 self._emit(task, TaskState.KILLED, "Command terminated with signal Terminated")
             raise
+        except Exception as exc:
+            # A simulation bug must still end the task, or its resources stay taken forever.
+            self._emit(task, TaskState.FAILED, f"Executor failed: {exc}")
+            raise
         finally:
             for server in self._servers:
                 server.close()
@@ -95,11 +107,14 @@ class TaskRunner:
         self._emit(task, TaskState.STARTING, "")
         await asyncio.sleep(_START_SECONDS)
         if task.spec.kind == "service" and behaviour.listen:
-            for port in task.ports:
-                server = await asyncio.start_server(
-                    self._http_handler(port, stdout), task.hostname, port
-                )
-                self._servers.append(server)
+            try:
+                for port in task.ports:
+                    self._servers.append(await self._listen(port, stdout))
+            except OSError as exc:
+                message = f"Failed to launch container: {exc}"
+                stderr.write(message + "\n")
+                self._emit(task, TaskState.FAILED, message)
+                return
         command = task.spec.command or " ".join(task.spec.args)
         stdout.write(f"sh -c '{command}'\n")
         stdout.write(f"Forked command at {id(self) % 32768}\n")
@@ -115,6 +130,13 @@ class TaskRunner:
             self._exit(behaviour.exit_code, stdout, stderr)
         else:
             await asyncio.Event().wait()
+
+    async def _listen(self, port: int, stdout: TextIO) -> asyncio.Server:
+        handler = self._http_handler(port, stdout)
+        held = self._sockets.get(port)
+        if held is not None:
+            return await asyncio.start_server(handler, sock=held)
+        return await asyncio.start_server(handler, self.task.hostname, port)
 
     def _exit(self, code: int, stdout: TextIO, stderr: TextIO) -> None:
         task = self.task
