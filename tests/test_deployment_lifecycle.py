@@ -10,15 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.devstack import DevStack
+from gateway.sim import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import Stack, fast_health_checks
 from tests.support.haproxy import HAProxy, marathon_lb_config
-
-try:
-    from gateway.devstack import DevStack
-    from gateway.sim import SimConfig
-except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
-    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 GPU_MODULE = {"module": "image-classification-tf",

@@ -15,16 +15,12 @@ import pytest
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP
+from gateway.devstack import DevInfo, DevStack
 from gateway.serving import EmbeddedServer
+from gateway.sim import SimConfig
 from tests.discovery.zookeeper_server import ZooKeeperServer
 from tests.support.background import running
 from tests.support.gateway_stack import fast_health_checks
-
-try:
-    from gateway.devstack import DevInfo, DevStack
-    from gateway.sim import SimConfig
-except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
-    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 QUOTA = 3

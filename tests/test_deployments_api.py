@@ -7,14 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway.devstack import DevStack
+from gateway.sim import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import Stack, fast_health_checks
-
-try:
-    from gateway.devstack import DevStack
-    from gateway.sim import SimConfig
-except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
-    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,14 @@ from typing import Any
 import httpx
 import yaml
 
+from gateway.devstack import DevInfo
+
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 
 
 @dataclass
 class Stack:
-    info: Any  # gateway.devstack.DevInfo
+    info: DevInfo
     gateway: httpx.Client
     marathon: httpx.Client
 
