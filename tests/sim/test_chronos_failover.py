@@ -248,3 +248,8 @@ async def test_a_crashed_leader_is_still_named_until_its_session_ends_so_standby
     assert during.status_code == 500
     assert "Error proxying request to leader (maybe the leadership just changed?)" in during.text
     assert after.status_code == 200
+
+    # Restarted, the crashed process rejoins behind the new leader.
+    await leader.start()
+    async with httpx.AsyncClient(base_url=leader.url) as http:
+        assert (await http.get("/v1/scheduler/leader")).json() == {"leader": standby.participant_id}

@@ -90,7 +90,12 @@ class ChronosInstance:
             store = JobStore(MemoryBackend(), threaded=False)
         else:
             self._zk = KazooClient(hosts=self.zk_hosts, timeout=self.options.zk_timeout)
-            await asyncio.to_thread(self._zk.start, self.options.zk_timeout)
+            try:
+                await asyncio.to_thread(self._zk.start, self.options.zk_timeout)
+            except Exception:
+                sock.close()
+                self._zk = None
+                raise
             store = JobStore(ZooKeeperBackend(self._zk, f"{self.options.zk_path}/state"), threaded=True)
         self.scheduler = JobScheduler(self.master, self.clock, store, self.options, on_fatal=self._fatal)
         self.scheduler.webui_url = self.url
@@ -149,7 +154,8 @@ class ChronosInstance:
         await self._stop_serving()
         if self._zk is not None:
             timeout = self.options.zk_timeout if session_timeout is None else session_timeout
-            self._session_expiry = asyncio.create_task(self._close_session_after(timeout))
+            zk, self._zk = self._zk, None  # a restart gets a session of its own
+            self._session_expiry = asyncio.create_task(_close_after(zk, timeout))
 
     async def _stop_scheduling(self) -> None:
         self._want_leader = False
@@ -178,15 +184,10 @@ class ChronosInstance:
                 await expiry
         await self._close_session()
 
-    async def _close_session_after(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        await self._close_session()
-
     async def _close_session(self) -> None:
         if self._zk is not None:
             zk, self._zk = self._zk, None
-            await asyncio.to_thread(zk.stop)
-            await asyncio.to_thread(zk.close)
+            await asyncio.to_thread(_close_client, zk)
 
     async def leader_id(self) -> str:
         if self._latch is None:
@@ -227,6 +228,19 @@ class ChronosInstance:
         log.error("Chronos %s exits: %s", self.participant_id, reason)
         if self.alive:
             asyncio.get_running_loop().create_task(self.kill())
+
+
+async def _close_after(zk: KazooClient, seconds: float) -> None:
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        # Also when cancelled (the cluster shuts down first): the session must end.
+        await asyncio.to_thread(_close_client, zk)
+
+
+def _close_client(zk: KazooClient) -> None:
+    zk.stop()
+    zk.close()
 
 
 def _strip_zk_url(hosts: str) -> str:
