@@ -191,7 +191,7 @@ class AppsApi:
         if "text/plain" in request.headers.get("accept", "") and "json" not in request.headers.get(
             "accept", ""
         ):
-            return PlainTextResponse(_tasks_text(app, tasks))
+            return PlainTextResponse(tasks_text(app, tasks))
         return JSONResponse({"tasks": [task_json(scheduler, t) for t in tasks]})
 
     async def kill_tasks(self, request: Request, app_id: str, task_id: str | None) -> Response:
@@ -263,7 +263,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _tasks_text(app: dict[str, Any], tasks: list[Any]) -> str:
+def tasks_text(app: dict[str, Any], tasks: list[Any]) -> str:
     lines = []
     for index, definition in enumerate(app.get("portDefinitions", [])):
         hosts = " ".join(f"{t.hostname}:{t.ports[index]}" for t in tasks if len(t.ports) > index)

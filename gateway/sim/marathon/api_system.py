@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from gateway.sim.marathon import errors
-from gateway.sim.marathon.api_apps import deployment_result, read_json
+from gateway.sim.marathon.api_apps import deployment_result, read_json, tasks_text
 from gateway.sim.marathon.appinfo import queue_item, task_json
 from gateway.sim.marathon.pathid import canonical
 from gateway.sim.marathon.scheduler import MarathonScheduler
@@ -50,8 +50,11 @@ class SystemApi:
             tasks = [t for t in tasks if t.state.value.removeprefix("TASK_").lower() in wanted]
         accept = request.headers.get("accept", "")
         if "text/plain" in accept and "json" not in accept:
-            lines = [f"{t.spec.env.get('MARATHON_APP_ID')}\t{t.hostname}:{t.ports}" for t in tasks]
-            return PlainTextResponse("\n".join(lines))
+            text = "".join(
+                tasks_text(app, [t for t in tasks if t.spec.env.get("MARATHON_APP_ID") == app_id])
+                for app_id, app in sorted(self._scheduler.apps.items())
+            )
+            return PlainTextResponse(text)
         return JSONResponse({"tasks": [task_json(self._scheduler, t) for t in tasks]})
 
     async def delete_tasks(self, request: Request) -> Response:
