@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sim.chronos import ChronosOptions
+from gateway.sim.chronos import ChronosInstance, ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 
 pytestmark = pytest.mark.anyio
@@ -449,3 +449,21 @@ async def test_a_body_declared_as_anything_but_json_is_an_empty_415(client: http
     await created(client, "x")
     # A bodyless run without any Content-Type is the documented curl usage.
     assert (await client.put("/v1/scheduler/job/x")).status_code == 204
+
+
+async def test_a_middleware_given_by_the_cluster_wraps_everything_the_instance_serves(tmp_path: Path):
+    from starlette.responses import PlainTextResponse
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    def outage(app: ASGIApp) -> ASGIApp:
+        async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+            await PlainTextResponse("injected", status_code=503)(scope, receive, send)
+
+        return refuse
+
+    async with standalone(tmp_path) as running:
+        running.instances.append(ChronosInstance(running.master, running.clock, middleware=outage))
+        await running.instances[-1].start()
+        async with httpx.AsyncClient(base_url=running.instances[-1].url) as http:
+            answer = await http.get("/ping")
+    assert (answer.status_code, answer.text) == (503, "injected")

@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import uvicorn
 from kazoo.client import KazooClient
+from starlette.types import ASGIApp
 
 from gateway.sim.chronos.api import create_api
 from gateway.sim.chronos.frontdoor import FrontDoor
@@ -48,12 +49,15 @@ class ChronosInstance:
         options: ChronosOptions | None = None,
         zk_hosts: str | None = None,
         port: int = 0,
+        middleware: Callable[[ASGIApp], ASGIApp] | None = None,
     ) -> None:
         self.options = options or ChronosOptions()
         self.master = master
         self.clock = clock
         self.zk_hosts = _strip_zk_url(zk_hosts) if zk_hosts else None
         self._requested_port = port
+        # Outermost wrapper around everything this process serves (e.g. fault injection).
+        self._middleware = middleware
         self.port = 0
         self.is_leader = False
         self.alive = False
@@ -108,7 +112,8 @@ class ChronosInstance:
             realm=self.options.http_realm,
             client=self._http,
         )
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+        served: ASGIApp = app if self._middleware is None else self._middleware(app)
+        config = uvicorn.Config(served, lifespan="off", log_level="warning", access_log=False)
         self._server = _Server(config)
         self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
