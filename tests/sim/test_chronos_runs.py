@@ -342,3 +342,37 @@ async def test_stats_report_run_times_from_the_due_time_in_seconds(client: httpx
 
     assert histogram["count"] == 1 and histogram["mean"] == histogram["median"] >= 60_000
     assert rows[0]["jobNameLabel"] == "timed" and rows[0]["time"] >= 60
+
+
+async def test_a_job_whose_constraints_no_agent_meets_stays_queued(
+    client: httpx.AsyncClient, cluster: ChronosCluster
+):
+    await client.post(
+        "/v1/scheduler/iso8601",
+        json={"name": "pinned", "command": "true", "constraints": [["hostname", "EQUALS", "gpu-node-7"]]},
+    )
+    await client.post(
+        "/v1/scheduler/iso8601",
+        json={"name": "anywhere", "command": "true", "constraints": [["hostname", "LIKE", "127\\.0\\..*"]]},
+    )
+
+    await job_when(client, "anywhere", lambda j: j["successCount"] == 1)
+
+    assert await state_of(client, "pinned") == "queued"
+    assert tasks_of(cluster, "pinned") == []
+
+
+async def test_disable_after_failures_switches_a_job_off(tmp_path: Path):
+    options = ChronosOptions(disable_after_failures=2)
+    async with (
+        standalone(tmp_path, agents=[CPU_AGENT], speed=SPEED, options=options) as running,
+        httpx.AsyncClient(base_url=running.chronos.url) as http,
+    ):
+        await http.post(
+            "/v1/scheduler/iso8601",
+            json={"name": "broken", "command": "exit 2", "retries": 0, "schedule": "R//PT1M"},
+        )
+        job = await job_when(http, "broken", lambda j: j["disabled"])
+        await asyncio.sleep(0.3)  # three simulated minutes: nothing more runs
+        assert len(tasks_of(running, "broken")) == 2
+    assert (job["errorCount"], job["errorsSinceLastSuccess"]) == (2, 2)
