@@ -106,6 +106,20 @@ async def test_a_standby_without_a_leader_answers_502_html(zk_hosts: str) -> Non
         assert response.headers["content-type"].startswith("text/html")
 
 
+async def test_a_leader_loss_fault_hands_leadership_to_the_standby(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts,
+                       faults=True)
+    async with SimCluster(config) as sim:
+        first, second = sim.marathons
+        async with httpx.AsyncClient(base_url=first.url, timeout=10) as client:
+            assert (await client.post("/__sim__/leader-loss")).json() == {"abdicated": True}
+            await eventually(_leads(second), timeout=15)
+            proxied = await client.get("/v2/leader")
+        assert proxied.json() == {"leader": second.host_port}
+        assert proxied.headers["X-Marathon-Via"] == f"1.1 {first.host_port}"
+        assert not first.is_leader
+
+
 async def test_the_mesos_master_registers_master_info_under_mesos(zk_hosts: str) -> None:
     config = SimConfig(agents=1, marathon_instances=1, chronos_instances=0, zk_hosts=zk_hosts)
     async with SimCluster(config) as sim:
