@@ -20,10 +20,13 @@ from gateway.errors import GatewayError
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Counts, per submission, the sends that reached a server (a refused connection did not)."""
+    """Counts, per submission, the sends a scheduler may have acted on: not a refused connection,
+    nor an answer that ``no_effect`` recognises (Marathon's "no leader" is sent before anything
+    is done)."""
 
-    def __init__(self) -> None:
+    def __init__(self, no_effect: Callable[[httpx.Response], bool] = lambda response: False) -> None:
         self._inner = httpx.AsyncHTTPTransport()
+        self._no_effect = no_effect
         self.reached: Counter[str] = Counter()
         # (when, "host:port") of every answer, to see when the gateway began using a leader.
         self.answers: list[tuple[float, str]] = []
@@ -39,7 +42,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 self.reached[key] += 1  # it left: the scheduler may have acted on it
             raise
         if key:
-            self.reached[key] += 1
+            await response.aread()
+            if not self._no_effect(response):
+                self.reached[key] += 1
         self.answers.append((time.monotonic(), f"{request.url.host}:{request.url.port}"))
         return response
 

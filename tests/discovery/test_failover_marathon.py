@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.clients.marathon import marathon_has_no_leader
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
@@ -59,11 +60,10 @@ async def gateway(own_zookeeper: ZooKeeperServer) -> AsyncIterator[Gateway]:
         issuer = DevIssuer(f"http://127.0.0.1:{issuer_socket.getsockname()[1]}/")
         issuer_server = EmbeddedServer(issuer.asgi_app(), "127.0.0.1", sock=issuer_socket)
         await issuer_server.start()
-        transport = RecordingTransport()
+        transport = RecordingTransport(no_effect=marathon_has_no_leader)
         settings = Settings(
             oidc_issuers=[issuer.issuer], zk_hosts=own_zookeeper.hosts, zk_session_timeout=4.0,
             required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
-            # Only the schedulers go through the recorder; the token issuer is loopback too.
             leader_failover_wait=8.0)
         server = EmbeddedServer(create_app(settings, transport=transport), "127.0.0.1")
         await server.start()
