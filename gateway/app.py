@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from gateway import __version__
-from gateway.api import deployments, health, jobs, metrics, modules
+from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
@@ -110,4 +110,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(modules.router)
     app.include_router(deployments.router)
     app.include_router(jobs.router)
+    app.include_router(me.router)
     return app

@@ -135,22 +135,35 @@ class Settings(BaseSettings):
     # Authentication and authorization
     oidc_issuers: CommaList = Field(
         default_factory=list,
-        description="Trusted OpenID Connect issuers, comma separated, exactly as in the tokens' iss. "
+        description="Trusted OpenID Connect issuers, comma separated, exactly as in the tokens' iss "
+        "(mind IAM's trailing slash). Their discovery documents and keys are fetched from there. "
         "http:// is accepted only for loopback hosts.",
     )
-    oidc_audience: str = Field("", description="Required audience (aud); empty: not checked.")
+    oidc_audience: str = Field(
+        "", description="Audience (aud) every token must name; empty: aud is not checked, and "
+        "ID tokens are refused by their shape instead.",
+    )
     oidc_algorithms: CommaList = Field(
-        default_factory=lambda: ["RS256"], description="Accepted JWS algorithms (asymmetric only)."
+        default_factory=lambda: ["RS256"],
+        description="Accepted JWS algorithms, comma separated (asymmetric only; never taken from "
+        "the token).",
+    )
+    oidc_leeway: int = Field(
+        30, ge=0, le=300, description="Seconds of clock skew allowed on exp, nbf and iat."
     )
     groups_claims: CommaList = Field(
         default_factory=lambda: ["groups", "wlcg.groups", "entitlements", "eduperson_entitlement"],
-        description="Claims that carry the user's groups, in order of preference.",
+        description="Claims that carry the user's groups (entitlements and eduperson_entitlement "
+        "are read as AARC URNs). A token with none of them gets its groups from userinfo.",
     )
     required_groups: CommaList = Field(
-        default_factory=list, description="Groups allowed to use the gateway; empty: any valid token."
+        default_factory=list,
+        description="Groups allowed to use the gateway, exact names or entitlement URNs; "
+        "empty: any valid token.",
     )
     admin_groups: CommaList = Field(
-        default_factory=list, description="Groups whose members see and act on everything."
+        default_factory=list,
+        description="Groups whose members see and act on everyone's deployments and jobs.",
     )
 
     # Catalog
@@ -185,8 +198,10 @@ class Settings(BaseSettings):
     @classmethod
     def _issuers_use_https(cls, issuers: list[str]) -> list[str]:
         for issuer in issuers:
-            scheme = urlsplit(issuer).scheme
-            if scheme == "https" or (scheme == "http" and is_loopback_url(issuer)):
+            parts = urlsplit(issuer)
+            if parts.query or parts.fragment or not parts.hostname:
+                raise ValueError(f"issuer {issuer!r} must be a URL without query or fragment")
+            if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_url(issuer)):
                 continue
             raise ValueError(f"issuer {issuer!r} must use https:// (http:// only on loopback)")
         return issuers

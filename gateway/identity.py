@@ -18,16 +18,20 @@ def owner_key(issuer: str, subject: str) -> str:
 
 @dataclass(frozen=True)
 class Identity:
+    """A caller, built only from a verified token (and its issuer's userinfo), never from headers."""
+
     subject: str
     issuer: str
     name: str | None = None
     email: str | None = None
     groups: frozenset[str] = field(default_factory=frozenset)
     is_admin: bool = False
+    username: str | None = None
 
     @property
     def owner(self) -> str:
         return owner_key(self.issuer, self.subject)
 
     def may_act_for(self, owner: str) -> bool:
+        """Admins act on everyone's resources; others only on their own."""
         return self.is_admin or owner == self.owner

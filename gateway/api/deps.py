@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
-from gateway.auth import bearer_token
+from gateway.auth.bearer import bearer_token_from_request
 from gateway.edges import Edges
 from gateway.identity import Identity
 
-# Only documents the scheme in OpenAPI; the header is parsed by bearer_token (RFC 6750 rules).
+# Only documents the scheme in OpenAPI; auto_error=False because FastAPI versions differ on
+# 401 vs 403 for a missing header. The header is parsed by bearer_token_from_request.
 _openapi_bearer = HTTPBearer(auto_error=False, description="An access token from a trusted issuer.")
 
 
@@ -25,7 +26,9 @@ EdgesDep = Annotated[Edges, Depends(get_edges)]
 
 async def current_identity(request: Request, edges: EdgesDep,
                            _doc: Annotated[object, Depends(_openapi_bearer)] = None) -> Identity:
-    token = bearer_token(request.headers.get("authorization"))
+    """The verified caller. Identity headers a client sends are never looked at."""
+    token = bearer_token_from_request(request.headers.getlist("authorization"),
+                                      request.query_params)
     return await edges.verifier.verify(token)
 
 
