@@ -17,13 +17,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from gateway.sim.chronos.constraints import constraints_satisfiable
-from gateway.sim.chronos.deserializer import job_from_json
-from gateway.sim.chronos.graph import DependencyTracker, build_graph, children_of
+from gateway.sim.chronos.due import due_jobs, graph_from_store
+from gateway.sim.chronos.graph import DependencyTracker, children_of
 from gateway.sim.chronos.job import Job
 from gateway.sim.chronos.options import ChronosOptions
 from gateway.sim.chronos.outcomes import after_failure, after_success, orphaned_child
 from gateway.sim.chronos.queue import TaskQueue
-from gateway.sim.chronos.responses import UnmappedException
 from gateway.sim.chronos.schedule import parse_schedule, skip_forward
 from gateway.sim.chronos.serializer import job_to_json
 from gateway.sim.chronos.stats import RunStats
@@ -41,6 +40,7 @@ from gateway.sim.chronos.tasks import (
     task_arguments,
     task_spec,
 )
+from gateway.sim.chronos.timers import SimTimers
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import MesosMaster, StatusUpdate, TaskState
 
@@ -75,7 +75,7 @@ class JobScheduler:
         self._dependencies = DependencyTracker()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._timers = SimTimers(clock)
         self._writes: set[asyncio.Task[None]] = set()
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -98,7 +98,7 @@ class JobScheduler:
         self._unsubscribe = self.master.subscribe(framework.framework_id, self._on_status)
         self.leading = True
         self._loop_task = asyncio.create_task(self._main_loop(), name="chronos main loop")
-        self._after(self.options.reconciliation_interval, self._reconcile)
+        self._timers.after(self.options.reconciliation_interval, self._reconcile)
 
     async def stop_leading(self) -> None:
         """Defeated or shut down: drop the driver, the graph and everything in memory."""
@@ -108,9 +108,7 @@ class JobScheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
             self._loop_task = None
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
+        self._timers.cancel_all()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -176,46 +174,21 @@ class JobScheduler:
     async def _main_loop(self) -> None:
         while self.leading:
             self._wake.clear()
+            now = self.clock.now_datetime()
             try:
-                await self._reload()
+                self.graph = graph_from_store(await self.store.load(), self.options, now)
             except Exception as error:
                 log.exception("Loading tasks or jobs failed. Exiting.")
                 self._on_fatal(f"Loading tasks or jobs failed: {error}")
                 return
-            wait = self._enqueue_due_jobs()
+            due, wait = due_jobs(self.graph, now, self.options.schedule_horizon)
+            for job in due:
+                task_id = ChronosTaskId(int(now.timestamp() * 1000), 0, job.name, task_arguments(job, None))
+                self._enqueue(job, task_id)
             self._drain()
             with contextlib.suppress(TimeoutError):
                 # A floor on the real pause keeps tiny periods from spinning the event loop.
                 await asyncio.wait_for(self._wake.wait(), max(self.clock.real_seconds(wait), 0.005))
-
-    async def _reload(self) -> None:
-        now = self.clock.now_datetime()
-        jobs = []
-        for name, value in (await self.store.load()).items():
-            if not name.startswith(JOB_PREFIX):
-                continue
-            try:
-                jobs.append(job_from_json(json.loads(value), self.options, now))
-            except (UnmappedException, ValueError):
-                log.warning("ignoring unreadable job entry %s", name)
-        self.graph = build_graph(jobs)
-
-    def _enqueue_due_jobs(self) -> float:
-        """Enqueue every due schedule; return how long (simulated) until the next one."""
-        now = self.clock.now_datetime()
-        wait = self.options.schedule_horizon
-        for job in list(self.graph.values()):
-            if job.is_dependent or job.disabled:
-                continue
-            schedule = parse_schedule(job.schedule, job.schedule_time_zone, now)
-            if schedule is None or schedule.repeat == 0:
-                continue
-            if schedule.start < now:
-                self._enqueue(job, ChronosTaskId(int(now.timestamp() * 1000), 0, job.name,
-                                                 task_arguments(job, None)))
-            else:
-                wait = min(wait, (schedule.start - now).total_seconds())
-        return max(wait, 0.001)
 
     def _enqueue(self, job: Job, task_id: ChronosTaskId) -> None:
         self._queue.add(task_id, high_priority=job.high_priority)
@@ -303,7 +276,7 @@ class JobScheduler:
             return
         recently_fine = job.last_error == "" or job.last_success >= job.last_error
         if task_id.attempt < job.retries and recently_fine:
-            self._after(self.options.failure_retry, lambda: self._retry(task_id.retry()))
+            self._timers.after(self.options.failure_retry, lambda: self._retry(task_id.retry()))
             return
         failed = after_failure(job, self.clock.iso_now(), self.options.disable_after_failures)
         self._save(failed)
@@ -330,7 +303,7 @@ class JobScheduler:
             parsed = parse_task_id(task.task_id)
             if parsed is not None and task.task_id not in self._running:
                 self._running[task.task_id] = parsed
-        self._after(self.options.reconciliation_interval, self._reconcile)
+        self._timers.after(self.options.reconciliation_interval, self._reconcile)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -340,15 +313,3 @@ class JobScheduler:
         write = self.store.put_soon(JOB_PREFIX + job.name, value)
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)
-
-    def _after(self, sim_seconds: float, action: Callable[[], None]) -> None:
-        loop = asyncio.get_running_loop()
-        handle: asyncio.TimerHandle | None = None
-
-        def fire() -> None:
-            if handle is not None:
-                self._timers.discard(handle)
-            action()
-
-        handle = loop.call_later(self.clock.real_seconds(sim_seconds), fire)
-        self._timers.add(handle)
