@@ -120,3 +120,29 @@ async def test_an_unparsable_label_selector_is_a_422(marathon: httpx.AsyncClient
     response = await marathon.get("/v2/apps", params={"label": "a in b"})
     assert response.status_code == 422
     assert response.json() == {"message": "Can not parse label selector a in b"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "app",
+        {"id": 5},
+        {"id": "/x", "cmd": "x", "upgradeStrategy": {"minimumHealthCapacity": "all"}},
+        {"id": "/x", "cmd": "x", "constraints": [["hostname", 1]]},
+        {"id": "/x", "cmd": "x", "healthChecks": [{"portIndex": "zero"}]},
+        {"id": "/x", "cmd": "x", "portDefinitions": ["http"]},
+        {"id": "/x", "cmd": "x", "labels": {"a": 1}},
+        {"id": "/x", "cmd": "x", "container": {"type": "RKT"}},
+        {"id": "/x", "cmd": "x", "container": {"type": "MESOS", "docker": {}}},
+        {"id": "/x", "cmd": "x", "networks": [{"mode": "overlay"}]},
+        {"id": "/x", "cmd": "x", "fetch": "http://example.org"},
+        {"id": "/x", "cmd": "x", "unreachableStrategy": {"inactiveAfterSeconds": "1"}},
+    ],
+)
+async def test_odd_bodies_get_marathon_shaped_client_errors(
+    marathon: httpx.AsyncClient, body: object
+) -> None:
+    response = await marathon.post("/v2/apps", json=body)
+    assert response.status_code in (400, 422)
+    assert response.json()["message"] in ("Invalid JSON", "Object is not valid")

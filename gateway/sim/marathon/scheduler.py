@@ -24,6 +24,8 @@ from gateway.sim.mesos import MesosMaster, Resources, StatusUpdate, Task, TaskSp
 
 log = logging.getLogger(__name__)
 _TICK = 0.1
+# Marathon launches gradually; without a bound, ``instances: 100000`` would flood the master.
+_MAX_PENDING_PER_APP = 32
 
 
 @dataclass
@@ -289,7 +291,11 @@ class MarathonScheduler:
                 self.kill_task(task.task_id)
         in_flight = len(self.tasks_of(app_id)) + len(runtime.pending)
         cap = instances + math.floor(strategy["maximumOverCapacity"] * instances)
-        missing = min(instances - len(new) - len(runtime.pending), cap - in_flight)
+        missing = min(
+            instances - len(new) - len(runtime.pending),
+            cap - in_flight,
+            _MAX_PENDING_PER_APP - len(runtime.pending),
+        )
         if missing > 0 and self.clock.now() >= runtime.not_before:
             for _ in range(missing):
                 self._launch(app, runtime)

@@ -93,10 +93,26 @@ def shape_violations(app: Any, *, partial: bool = False) -> list[Violation]:
             out.append((f"/networks({i})/mode", _ENUM))
     if "constraints" in app and not isinstance(app["constraints"], list):
         out.append(("/constraints", _ARRAY))
-    for key in ("upgradeStrategy",):
-        if key in app and not isinstance(app[key], dict):
-            out.append((f"/{key}", _OBJECT))
+    for i, constraint in enumerate(app.get("constraints") or []):
+        if isinstance(constraint, list) and not all(isinstance(c, str) for c in constraint):
+            out.append((f"/constraints({i})", _STRING))
+    out += _numbers_in(app, "upgradeStrategy", ("minimumHealthCapacity", "maximumOverCapacity"))
+    if app.get("unreachableStrategy") != "disabled":
+        out += _numbers_in(app, "unreachableStrategy",
+                           ("inactiveAfterSeconds", "expungeAfterSeconds"))
+    for key in ("fetch", "dependencies", "acceptedResourceRoles", "uris"):
+        if key in app and app[key] is not None and not isinstance(app[key], list):
+            out.append((f"/{key}", _ARRAY))
     return out
+
+
+def _numbers_in(app: dict[str, Any], key: str, fields: tuple[str, ...]) -> list[Violation]:
+    if key not in app or app[key] is None:
+        return []
+    if not isinstance(app[key], dict):
+        return [(f"/{key}", _OBJECT)]
+    return [(f"/{key}/{f}", _NUMBER) for f in fields
+            if f in app[key] and not _is_number(app[key][f])]
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:
