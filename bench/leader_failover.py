@@ -42,7 +42,7 @@ from gateway.sim.mesos import AgentSpec, MesosMaster
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
 from tests.discovery.stand_in import StandIn
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 
 @dataclass
@@ -239,7 +239,6 @@ def report(name: str, results: list[Round]) -> None:
 async def main(rounds: int, session: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         zookeeper = ZooKeeperServer(Path(tmp) / "zk")
-        zookeeper.data_dir.mkdir()
         zookeeper.start()
         try:
             report("chronos (simulated, leader process exits)",

@@ -3,15 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 
-@pytest.fixture(scope="module")
-def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeperServer]:
-    server = ZooKeeperServer(Path(tmp_path_factory.mktemp("zookeeper")))
-    server.start()
-    yield server
-    server.stop()
+@pytest.fixture
+def zookeeper(zookeeper_server: ZooKeeperServer) -> ZooKeeperServer:
+    """The session's shared server; discovery tests keep to paths of their own, no wipe needed."""
+    return zookeeper_server
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from gateway.sim.chronos.options import ChronosOptions
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import AgentSpec, MesosMaster
 from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

@@ -24,7 +24,7 @@ from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, drive
 from tests.discovery.stand_in import StandIn
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

@@ -22,7 +22,7 @@ from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
 from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 try:
     from gateway.sim import SimCluster, SimConfig

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import Settings
 from tests.discovery.contenders import Contender, master_info
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 

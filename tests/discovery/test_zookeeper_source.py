@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,7 +17,7 @@ from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.source import Leader, Scheduler
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from tests.discovery.contenders import Contender, master_info
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -195,9 +196,10 @@ async def test_marathon_before_1_5_is_followed_through_its_group_members(zookeep
 
 async def test_a_gateway_started_while_zookeeper_is_unreachable_is_not_blocked():
     elections = {"marathon": ELECTIONS["marathon"]}
-    from tests.discovery.zookeeper_server import free_port
-
-    leaders = ZooKeeperLeaderSource(parse_ensemble(f"127.0.0.1:{free_port()}"), elections)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    leaders = ZooKeeperLeaderSource(parse_ensemble(f"127.0.0.1:{port}"), elections)
     started = time.monotonic()
     await leaders.start()
     try:
