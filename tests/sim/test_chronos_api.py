@@ -323,6 +323,7 @@ async def test_leader_ping_graph_and_summary_have_their_documented_shapes(
     assert (await client.get("/v1/scheduler/leader")).json() == {"leader": cluster.chronos.participant_id}
     ping = await client.get("/ping")
     assert ping.text == "pong\n" and ping.headers["access-control-allow-origin"] == "*"
+    assert "uvicorn" not in ping.headers.get("server", "")
     csv = (await client.get("/v1/scheduler/graph/csv")).text
     assert csv == "node,root,fresh,idle\nnode,leaf,fresh,idle\nlink,root,leaf\n"
     assert "->" in (await client.get("/v1/scheduler/graph/dot")).text

@@ -113,7 +113,10 @@ class ChronosInstance:
             client=self._http,
         )
         served: ASGIApp = app if self._middleware is None else self._middleware(app)
-        config = uvicorn.Config(served, lifespan="off", log_level="warning", access_log=False)
+        # Jetty answers, not uvicorn: no "server: uvicorn" header on anything.
+        config = uvicorn.Config(
+            served, lifespan="off", log_level="warning", access_log=False, server_header=False
+        )
         self._server = _Server(config)
         self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
