@@ -80,13 +80,14 @@ class ZooKeeperBackend:
 
 
 class JobStore:
-    """Ordered, asynchronous access to a backend, with read-your-writes."""
+    """Asynchronous access to a backend: writes are applied in the order they were asked
+    for, and reads see writes still on their way."""
 
     def __init__(self, backend: StateBackend, *, threaded: bool) -> None:
         self._backend = backend
         self._threaded = threaded
-        self._lock = asyncio.Lock()
         self._in_flight: dict[str, bytes | None] = {}
+        self._last_write: asyncio.Task[None] | None = None
 
     async def load(self) -> dict[str, bytes]:
         values = await self._call(self._backend.fetch_all)
@@ -98,27 +99,32 @@ class JobStore:
         return values
 
     async def put(self, name: str, value: bytes) -> None:
-        await self._write(name, value)
+        await asyncio.shield(self.put_soon(name, value))
 
     async def delete(self, name: str) -> None:
-        await self._write(name, None)
+        await asyncio.shield(self.put_soon(name, None))
 
     def put_soon(self, name: str, value: bytes | None) -> asyncio.Task[None]:
-        """For synchronous callers (status updates): visible to :meth:`load` at once."""
+        """Queue a write (``None`` deletes) behind every earlier one; visible to :meth:`load`
+        at once. Synchronous callers (status updates) use this directly."""
         self._in_flight[name] = value
-        return asyncio.create_task(self._write(name, value))
+        write = asyncio.create_task(self._write_after(self._last_write, name, value))
+        self._last_write = write
+        return write
 
-    async def _write(self, name: str, value: bytes | None) -> None:
-        self._in_flight[name] = value
-        async with self._lock:
-            try:
-                if value is None:
-                    await self._call(self._backend.expunge, name)
-                else:
-                    await self._call(self._backend.store, name, value)
-            finally:
-                if self._in_flight.get(name, b"") is value:
-                    del self._in_flight[name]
+    async def _write_after(
+        self, previous: asyncio.Task[None] | None, name: str, value: bytes | None
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            if value is None:
+                await self._call(self._backend.expunge, name)
+            else:
+                await self._call(self._backend.store, name, value)
+        finally:
+            if self._in_flight.get(name, b"") is value:
+                del self._in_flight[name]
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         if self._threaded:
