@@ -89,7 +89,10 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
         "require_exp": True, "require_iss": True, "require_sub": True,
         "verify_aud": audience is not None, "require_aud": audience is not None,
         # at_hash binds an ID token to an access token we are not given.
-        "verify_at_hash": False, "leeway": leeway,
+        "verify_at_hash": False,
+        # Times are checked below against our clock; python-jose reads its own, and still
+        # checks exp (require_exp turns that on), so it needs the same leeway.
+        "verify_exp": False, "verify_nbf": False, "verify_iat": False, "leeway": leeway,
     }
     try:
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=list(algorithms),
@@ -99,8 +102,12 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
     except (JOSEError, TypeError, ValueError, OverflowError, KeyError):
         raise TokenRejected("The token's signature or claims are not valid.") from None
     now = time.time() if now is None else now
+    if now > claims["exp"] + leeway:
+        raise TokenRejected("The token has expired.")
     if claims["exp"] > now + MAX_LIFETIME_SECONDS:
         raise TokenRejected("The token's lifetime is too long.")
+    if "nbf" in claims and claims["nbf"] > now + leeway:
+        raise TokenRejected("The token is not valid yet.")
     if "iat" in claims and claims["iat"] > now + leeway:
         raise TokenRejected("The token was issued in the future.")
     subject = claims.get("sub")
