@@ -253,3 +253,27 @@ async def test_a_crashed_leader_is_still_named_until_its_session_ends_so_standby
     await leader.start()
     async with httpx.AsyncClient(base_url=leader.url) as http:
         assert (await http.get("/v1/scheduler/leader")).json() == {"leader": standby.participant_id}
+
+
+async def test_after_a_zookeeper_outage_one_instance_leads_again_and_knows_the_jobs(
+    pair: ChronosCluster, zookeeper: ZooKeeperServer
+):
+    async with httpx.AsyncClient(base_url=pair.chronos.url) as http:
+        await http.post(
+            "/v1/scheduler/iso8601", json={"name": "kept", "schedule": "R/2030-01-01T00:00:00Z/P1D"}
+        )
+    await eventually(lambda: job_on(pair.chronos.url, "kept"))
+
+    await asyncio.to_thread(zookeeper.stop)
+    await asyncio.sleep(0.5)
+    await asyncio.to_thread(zookeeper.start)
+
+    # Chronos either re-queues in the latch (Curator resets on reconnection) or exits on the
+    # ZooKeeper error (System.exit); either way somebody leads again.
+    leader = await eventually(lambda: _leader_of(pair), timeout=20)
+    assert await eventually(lambda: job_on(leader.url, "kept"))
+    assert sum(1 for instance in pair.instances if instance.is_leader) == 1
+
+
+async def _leader_of(cluster: ChronosCluster) -> ChronosInstance | None:
+    return next((i for i in cluster.instances if i.alive and i.is_leader), None)

@@ -9,6 +9,7 @@ the event loop itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -40,6 +41,7 @@ class LeaderLatch:
         self._node: str | None = None
         self._leader = False
         self._closed = False
+        self._interrupted = False
         self._lock = threading.Lock()
 
     @property
@@ -59,7 +61,7 @@ class LeaderLatch:
         if node is not None:
             try:
                 self._client.delete(node)
-            except (NoNodeError, Exception):  # the session may already be gone
+            except Exception:  # the session may already be gone
                 log.debug("latch node %s already gone", node)
         self._set_leader(False)
 
@@ -100,15 +102,22 @@ class LeaderLatch:
         if self._closed:
             return
         if state in (KazooState.SUSPENDED, KazooState.LOST):
+            self._interrupted = True
             self._set_leader(False)
-        if state == KazooState.LOST:
-            self._node = None
-        elif state == KazooState.CONNECTED and self._node is None:
-            # Curator re-joins after a lost session; listeners must not block, so spawn.
+            if state == KazooState.LOST:
+                self._node = None  # the session, and with it the ephemeral node, is gone
+        elif state == KazooState.CONNECTED and self._interrupted:
+            # Curator's LeaderLatch resets on RECONNECTED: it drops its node and queues up
+            # again at the back. Listeners must not block, so do it on a worker.
+            self._interrupted = False
             self._client.handler.spawn(self._rejoin)
 
     def _rejoin(self) -> None:
         try:
+            old, self._node = self._node, None
+            if old is not None:
+                with contextlib.suppress(NoNodeError):
+                    self._client.delete(old)
             self._create_node()
             self._children_changed(self._client.get_children(self.path))
         except Exception:
