@@ -88,22 +88,21 @@ def _leads(instance: object) -> object:
     return probe
 
 
-async def test_a_standby_without_a_leader_answers_502_html(zk_hosts: str) -> None:
-    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts)
+async def test_without_any_leader_marathon_answers_502_html(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts,
+                       faults=True)
     async with SimCluster(config) as sim:
-        survivor = sim.marathons[1]
-        await sim.kill_marathon(0)
-        await eventually(_leads(survivor), timeout=15)
-        # Now take the survivor's leadership away and keep it from coming back.
-        assert survivor._latch is not None
-        survivor._latch.leave()
-        await survivor._unlead()
-        survivor._leader_id = None
-        async with httpx.AsyncClient(base_url=survivor.url, timeout=10) as client:
-            response = await client.get("/v2/apps")
+        first, second = sim.marathons
+        async with httpx.AsyncClient(timeout=10) as client:
+            await client.post(f"{first.url}/__sim__/leader-loss", json={"rejoin": False})
+            await eventually(_leads(second), timeout=15)
+            await client.post(f"{second.url}/__sim__/leader-loss", json={"rejoin": False})
+            response = await client.get(f"{first.url}/v2/apps")
+            leader = await client.get(f"{second.url}/v2/leader")
         assert response.status_code == 502
         assert "Could not determine the current leader" in response.text
         assert response.headers["content-type"].startswith("text/html")
+        assert leader.status_code == 502
 
 
 async def test_a_leader_loss_fault_hands_leadership_to_the_standby(zk_hosts: str) -> None:

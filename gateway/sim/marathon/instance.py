@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 
 from kazoo.client import KazooClient
@@ -70,6 +71,7 @@ class MarathonInstance:
         self._served: ServedApp | None = None
         self._transition: asyncio.Lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     def _new_scheduler(self) -> MarathonScheduler:
         return MarathonScheduler(
@@ -129,13 +131,17 @@ class MarathonInstance:
 
     def abdicate(self) -> None:
         """``DELETE /v2/leader``: step down and rejoin the election at the back."""
-        asyncio.get_running_loop().create_task(self._abdicate())
+        job = asyncio.get_running_loop().create_task(self._abdicate())
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
 
-    async def _abdicate(self) -> None:
+    async def _abdicate(self, *, rejoin: bool = True) -> None:
         async with self._transition:
             await self._unlead()
+            if not rejoin:
+                self._leader_id = None
         if self._latch is not None:
-            await asyncio.to_thread(self._latch.rejoin)
+            await asyncio.to_thread(self._latch.rejoin if rejoin else self._latch.leave)
 
     # -- leadership -------------------------------------------------------------------------
 
@@ -225,8 +231,15 @@ class MarathonInstance:
         return app
 
     async def _leader_loss(self, request: Request) -> Response:
+        """Fault: lose leadership; with ``{"rejoin": false}`` also stay out of the election,
+        so that when every instance did so there is no leader at all."""
+        raw = await request.body()
+        try:
+            rejoin = bool(json.loads(raw).get("rejoin", True)) if raw else True
+        except (ValueError, AttributeError):
+            return JSONResponse({"message": "body must be a JSON object"}, status_code=400)
         was_leader = self.is_leader
-        await self._abdicate()
+        await self._abdicate(rejoin=rejoin)
         return JSONResponse({"abdicated": was_leader})
 
 
