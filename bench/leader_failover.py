@@ -4,6 +4,9 @@
 
 Scenarios, each against a real ZooKeeper (the Debian package) on loopback:
 
+* ``marathon``: the simulated cluster with two Marathon instances and the gateway over HTTP;
+  users list deployments (3 readers) and deploy (1 writer) while the leader is killed, then a
+  fresh instance joins for the next round.
 * ``chronos``: two simulated Chronos instances; each round kills the leader (it leaves the
   election as the process exits) and starts a fresh standby.
 * ``crash``: the leader's port closes but ZooKeeper names it until its session times out, as
@@ -11,7 +14,8 @@ Scenarios, each against a real ZooKeeper (the Debian package) on loopback:
 
 For each round: the time from the kill, and from ZooKeeper noticing (the leader's node gone),
 to the first answer the gateway got from the new leader; and the client requests that failed.
-Readers list in a loop (idempotent); one writer submits new jobs (not idempotent).
+Readers list in a loop (idempotent); one writer submits new deployments or jobs (not
+idempotent).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from kazoo.client import KazooClient
@@ -41,6 +46,7 @@ from gateway.sim.clock import SimClock
 from gateway.sim.mesos import AgentSpec, MesosMaster
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
+from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
 from tests.discovery.stand_in import StandIn
 from tests.fixtures.zookeeper import ZooKeeperServer
 
@@ -171,6 +177,51 @@ async def chronos_scenario(zookeeper: ZooKeeperServer, rounds: int, workdir: Pat
     return results
 
 
+async def marathon_scenario(zookeeper: ZooKeeperServer, rounds: int) -> list[Round]:
+    """Users list and deploy through the gateway's HTTP API while the Marathon leader dies."""
+    results = []
+    async with gateway_over_sim(zookeeper.hosts) as gateway:
+        watch = NodeWatch(zookeeper.hosts, "/marathon/leader-curator")
+        try:
+            for _ in range(rounds):
+                leader = await gateway.sim.wait_for_marathon_leader()
+                status = await _ready(gateway)
+                node = status["leaders"]["marathon"]["node"]
+                stop = asyncio.Event()
+                gateway.transport.reached.clear()
+                running = asyncio.create_task(drive(
+                    read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
+                    write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop,
+                    write_pause=0.1))
+                await asyncio.sleep(0.5)
+                killed = time.monotonic()
+                await gateway.sim.kill_marathon(gateway.sim.marathons.index(leader))
+                gateway.sim.marathons.remove(leader)
+                noticed = await watch.gone_at(node)
+                new = await gateway.sim.wait_for_marathon_leader()
+                await asyncio.sleep(1.0)
+                stop.set()
+                traffic = await running
+                used = gateway.transport.first_answer_from(new.url, killed)
+                twice = sum(1 for count in gateway.transport.reached.values() if count > 1)
+                results.append(Round(killed, noticed, used, traffic, twice))
+                await gateway.add_marathon()
+        finally:
+            watch.close()
+    return results
+
+
+async def _ready(gateway: GatewayOverSim) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while True:
+        response = await gateway.users.get("/readyz")
+        if response.status_code == 200:
+            return dict(response.json())
+        if time.monotonic() > deadline:
+            raise TimeoutError(response.text)
+        await asyncio.sleep(0.1)
+
+
 async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float) -> list[Round]:
     results = []
     for _ in range(rounds):
@@ -241,6 +292,8 @@ async def main(rounds: int, session: float) -> None:
         zookeeper = ZooKeeperServer(Path(tmp) / "zk")
         zookeeper.start()
         try:
+            report("marathon (simulated, through the gateway's HTTP API, leader process exits)",
+                   await marathon_scenario(zookeeper, rounds))
             report("chronos (simulated, leader process exits)",
                    await chronos_scenario(zookeeper, rounds, Path(tmp)))
             report(f"crash (port closed, ZooKeeper session expires after {session:g} s)",

@@ -12,6 +12,7 @@ inbound header is copied.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -65,7 +66,10 @@ class UpstreamClient:
         """Send to the leader; on a leader change, once more to the next leader where safe."""
         leader = await self._current()
         try:
-            response = await self._send(leader, method, path, params, json)
+            if idempotent:
+                answer = await self._send_unless_replaced(leader, method, path, params, json)
+            else:
+                answer = await self._send(leader, method, path, params, json)
         except httpx.TransportError as exc:
             # A refused connection never reached the scheduler, so even a POST may go again.
             # A timeout means a slow leader, not a dead one: waiting again would double the wait.
@@ -77,12 +81,18 @@ class UpstreamClient:
             log.info("%s leader %s unreachable (%s); waiting for the next", self.scheduler,
                      leader.url, type(exc).__name__)
         else:
-            if not self._no_leader(response):
-                return response
+            if isinstance(answer, Leader):
+                return await self._send_to_next(answer, method, path, params, json, idempotent)
+            if not self._no_leader(answer):
+                return answer
             if not (idempotent or self._no_leader_is_unprocessed):
                 raise self._unavailable("it has no leader right now", maybe_applied=True)
             log.info("%s at %s has no leader; waiting for the next", self.scheduler, leader.url)
         next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
+        return await self._send_to_next(next_leader, method, path, params, json, idempotent)
+
+    async def _send_to_next(self, next_leader: Leader | None, method: str, path: str, params: Any,
+                            json: Any, idempotent: bool) -> httpx.Response:
         if next_leader is None:
             raise self._unavailable("it has no leader right now")
         try:
@@ -94,6 +104,30 @@ class UpstreamClient:
         if self._no_leader(response):
             raise self._unavailable("it has no leader right now")
         return response
+
+    async def _send_unless_replaced(self, leader: Leader, method: str, path: str, params: Any,
+                                    json: Any) -> httpx.Response | Leader:
+        """Send a call that is safe to repeat; if a new leader is elected before the answer
+        comes, abandon it and return the new leader. A deposed Marathon holds a request for up
+        to 2.5 s before it admits it knows no leader; the new one answers at once."""
+        sending = asyncio.ensure_future(self._send(leader, method, path, params, json))
+        replaced = asyncio.ensure_future(
+            self._leaders.wait_for_change(self.scheduler, leader, self._timeout))
+        try:
+            await asyncio.wait({sending, replaced}, return_when=asyncio.FIRST_COMPLETED)
+            if sending.done():
+                return sending.result()
+            successor = replaced.result()
+            # A static source "changes" to the same leader at once: then just wait for the answer.
+            if successor is None or successor == leader:
+                return await sending
+            log.info("%s leader changed to %s while waiting on %s; asking the new one",
+                     self.scheduler, successor.url, leader.url)
+            return successor
+        finally:
+            for task in (sending, replaced):
+                if not task.done():
+                    task.cancel()
 
     async def _current(self) -> Leader:
         leader = self._leaders.leader(self.scheduler)

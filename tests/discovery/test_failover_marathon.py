@@ -10,28 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
-from gateway.app import create_app
-from gateway.clients.marathon import marathon_has_no_leader
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
-from gateway.serving import EmbeddedServer, bind_socket
-from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.fixtures.zookeeper import ZooKeeperServer
-
-try:
-    from gateway.sim import SimCluster, SimConfig
-except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
-    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
+from tests.discovery.failover_traffic import drive
+from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 
 
 @pytest.fixture
@@ -39,43 +25,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@dataclass
-class Gateway:
-    sim: SimCluster
-    users: httpx.AsyncClient
-    transport: RecordingTransport
-    tokens: dict[str, str]
-
-    def as_user(self, user: str = "alice") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-
 @pytest.fixture
-async def gateway(own_zookeeper: ZooKeeperServer) -> AsyncIterator[Gateway]:
-    # A port range of its own: other suites running at the same time use the default one.
-    config = SimConfig(marathon_instances=2, chronos_instances=1, zk_hosts=own_zookeeper.hosts,
-                       port_range=(30000, 30999))
-    async with SimCluster(config) as sim:
-        issuer_socket = bind_socket("127.0.0.1")
-        issuer = DevIssuer(f"http://127.0.0.1:{issuer_socket.getsockname()[1]}/")
-        issuer_server = EmbeddedServer(issuer.asgi_app(), "127.0.0.1", sock=issuer_socket)
-        await issuer_server.start()
-        transport = RecordingTransport(no_effect=marathon_has_no_leader)
-        settings = Settings(
-            oidc_issuers=[issuer.issuer], zk_hosts=own_zookeeper.hosts, zk_session_timeout=4.0,
-            required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
-            leader_failover_wait=8.0)
-        server = EmbeddedServer(create_app(settings, transport=transport), "127.0.0.1")
-        await server.start()
-        try:
-            async with httpx.AsyncClient(base_url=server.url, timeout=30) as users:
-                yield Gateway(sim, users, transport, issuer.demo_tokens())
-        finally:
-            await server.stop()
-            await issuer_server.stop()
+async def gateway(zk_hosts: str) -> AsyncIterator[GatewayOverSim]:
+    async with gateway_over_sim(zk_hosts) as running:
+        yield running
 
 
-async def ready(gateway: Gateway, timeout: float = 20.0) -> dict[str, object]:
+async def ready(gateway: GatewayOverSim, timeout: float = 20.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         response = await gateway.users.get("/readyz")
@@ -88,23 +44,16 @@ async def ready(gateway: Gateway, timeout: float = 20.0) -> dict[str, object]:
 async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_twice(gateway):
     status = await ready(gateway)
     leader = await gateway.sim.wait_for_marathon_leader()
-    assert status["leaders"]["marathon"]["url"] == leader.url  # type: ignore[index]
+    assert status["leaders"]["marathon"]["url"] == leader.url
     standby = next(m for m in gateway.sim.marathons if m is not leader)
-
-    def deploy(name: str) -> asyncio.Future[httpx.Response]:
-        return asyncio.ensure_future(gateway.users.post(
-            "/v1/deployments", headers=gateway.as_user(),
-            json={"image": "deephdc/deep-oc-image-classification-tf:cpu", "description": name,
-                  "hardware": {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}}))
 
     stop = asyncio.Event()
     traffic_task = asyncio.create_task(drive(
         read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
-        write=deploy, stop=stop, write_pause=0.1))
+        write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop, write_pause=0.1))
     await asyncio.sleep(1.0)
     killed = time.monotonic()
     await gateway.sim.kill_marathon(gateway.sim.marathons.index(leader))
-    await gateway.sim.wait_for_marathon_leader()
     while gateway.transport.first_answer_from(standby.url, killed) is None:
         assert time.monotonic() - killed < 10, "the gateway never used the new leader"
         await asyncio.sleep(0.05)
@@ -122,4 +71,4 @@ async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_
     descriptions = [item["description"] for item in listed.json()["items"]]
     assert sorted(descriptions) == sorted(traffic.submitted)
     after = await ready(gateway)
-    assert after["leaders"]["marathon"]["url"] == standby.url  # type: ignore[index]
+    assert after["leaders"]["marathon"]["url"] == standby.url

@@ -18,11 +18,17 @@ NO_LEADER_502 = "<html><body><h2>HTTP ERROR 502</h2><p>Could not determine the c
 
 
 class ElectionInProgress:
-    """A leader source whose current leader is ``current`` and whose next one is ``following``."""
+    """A leader source whose current leader is ``current`` until ``fail_over`` makes
+    ``following`` the leader (as ZooKeeper would once the current one is gone)."""
 
     def __init__(self, current: Leader | None, following: Leader | None) -> None:
         self.current, self.following = current, following
         self.waits: list[tuple[Leader | None, float]] = []
+        self._elected = asyncio.Event()
+
+    def fail_over(self) -> None:
+        self.current = self.following
+        self._elected.set()
 
     def leader(self, scheduler: Scheduler) -> Leader | None:
         return self.current
@@ -30,8 +36,14 @@ class ElectionInProgress:
     async def wait_for_change(self, scheduler: Scheduler, previous: Leader | None,
                               timeout: float) -> Leader | None:
         self.waits.append((previous, timeout))
-        self.current = self.following
-        return self.following
+        if self.current is None:
+            self.fail_over()  # the election that was in progress ends
+        if self.current == previous:
+            try:
+                await asyncio.wait_for(self._elected.wait(), timeout)
+            except TimeoutError:
+                return None
+        return self.current
 
     async def start(self) -> None: ...
 
@@ -42,15 +54,19 @@ class ElectionInProgress:
 
 
 class Upstreams:
-    """Records every request; the old leader fails as the test says, the new one answers 200."""
+    """Records every request; the old leader fails as the test says (and ZooKeeper then fails
+    over), the new one answers 200."""
 
     def __init__(self, old_leader_fails: Exception | httpx.Response) -> None:
         self.failure = old_leader_fails
         self.sent: list[tuple[str, str]] = []
+        self.leaders: ElectionInProgress | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.sent.append((request.method, str(request.url.host)))
         if request.url.host == "marathon-1" or request.url.host == "chronos-1":
+            if self.leaders is not None:
+                self.leaders.fail_over()
             if isinstance(self.failure, Exception):
                 raise self.failure
             return self.failure
@@ -59,6 +75,8 @@ class Upstreams:
 
 def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
          scheduler: Scheduler = "marathon", unprocessed: bool = False) -> httpx.Response:
+    upstreams.leaders = leaders
+
     async def run() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstreams)) as http:
             no_leader = marathon_has_no_leader if scheduler == "marathon" else chronos_has_no_leader
@@ -78,7 +96,6 @@ def test_a_listing_that_meets_a_dead_leader_is_answered_by_the_next_one():
     response = call(upstreams, leaders, "GET", idempotent=True)
     assert response.status_code == 200
     assert upstreams.sent == [("GET", "marathon-1"), ("GET", "marathon-2")]
-    assert leaders.waits == [(OLD, 2.0)]
 
 
 def test_a_submission_whose_connection_was_refused_is_sent_to_the_next_leader_once():
@@ -180,3 +197,57 @@ def test_when_the_next_leader_is_dead_too_the_call_fails_after_one_retry():
         call(upstreams, ElectionInProgress(OLD, Leader("http://marathon-1:8081")), "GET",
              idempotent=True)
     assert len(upstreams.sent) == 2
+
+
+class DeposedLeader:
+    """The old leader holds requests for a while before admitting it knows no leader, as a
+    deposed Marathon does; meanwhile ZooKeeper elects the new one."""
+
+    def __init__(self, leaders: ElectionInProgress, hold: float = 2.0) -> None:
+        self.leaders, self.hold = leaders, hold
+        self.sent: list[tuple[str, str]] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, str(request.url.host)))
+        if request.url.host == "marathon-1":
+            asyncio.get_running_loop().call_later(0.1, self.leaders.fail_over)
+            await asyncio.sleep(self.hold)
+            return httpx.Response(502, text=NO_LEADER_502)
+        return httpx.Response(200, json={"ok": True})
+
+
+def call_deposed(method: str, *, idempotent: bool) -> tuple[httpx.Response | Exception, float,
+                                                              list[tuple[str, str]]]:
+    leaders = ElectionInProgress(OLD, NEW)
+    upstream = DeposedLeader(leaders)
+
+    async def run() -> httpx.Response | Exception:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
+            client = UpstreamClient("marathon", http, leaders, no_leader=marathon_has_no_leader,
+                                    leader_wait=2.0)
+            try:
+                return await client.request(method, "/v2/apps", idempotent=idempotent)
+            except UpstreamUnavailable as error:
+                return error
+
+    loop = asyncio.new_event_loop()
+    try:
+        started = loop.time()
+        outcome = loop.run_until_complete(run())
+        return outcome, loop.time() - started, upstream.sent
+    finally:
+        loop.close()
+
+
+def test_a_listing_held_by_a_deposed_leader_is_answered_by_the_new_one_as_soon_as_elected():
+    outcome, elapsed, sent = call_deposed("GET", idempotent=True)
+    assert isinstance(outcome, httpx.Response) and outcome.status_code == 200
+    assert sent == [("GET", "marathon-1"), ("GET", "marathon-2")]
+    assert elapsed < 1.0
+
+
+def test_a_submission_held_by_a_deposed_leader_waits_for_its_answer_and_is_not_sent_twice():
+    outcome, elapsed, sent = call_deposed("POST", idempotent=False)
+    assert isinstance(outcome, UpstreamUnavailable)
+    assert sent == [("POST", "marathon-1")]
+    assert elapsed >= 2.0

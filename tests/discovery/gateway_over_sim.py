@@ -1,0 +1,74 @@
+"""The gateway over HTTP, discovering the simulated cluster's leaders in a real ZooKeeper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from gateway.app import create_app
+from gateway.clients.marathon import marathon_has_no_leader
+from gateway.config import Settings
+from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from gateway.serving import EmbeddedServer, bind_socket
+from gateway.sim import SimCluster, SimConfig
+from gateway.sim.marathon.instance import MarathonInstance
+from tests.discovery.failover_traffic import RecordingTransport
+
+JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+
+
+@dataclass
+class GatewayOverSim:
+    sim: SimCluster
+    users: httpx.AsyncClient
+    transport: RecordingTransport
+    tokens: dict[str, str]
+
+    def as_user(self, user: str = "alice") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def deploy(self, description: str) -> httpx.Request:
+        return self.users.build_request(
+            "POST", "/v1/deployments", headers=self.as_user(),
+            json={"image": "deephdc/deep-oc-image-classification-tf:cpu",
+                  "description": description,
+                  "hardware": {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}})
+
+    async def add_marathon(self) -> MarathonInstance:
+        """Start one more Marathon instance; it joins the election behind the others."""
+        sim = self.sim
+        instance = MarathonInstance(sim.master, sim.clock, sim.config, master_url=sim.mesos_url,
+                                    faults=sim.faults)
+        sim.marathons.append(instance)
+        await instance.start()
+        return instance
+
+
+@asynccontextmanager
+async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2,
+                           failover_wait: float = 8.0) -> AsyncIterator[GatewayOverSim]:
+    # A port range of its own: other suites running at the same time use the default one.
+    config = SimConfig(marathon_instances=marathons, chronos_instances=1, zk_hosts=zk_hosts,
+                       port_range=(30000, 30999))
+    async with SimCluster(config) as sim:
+        issuer_socket = bind_socket("127.0.0.1")
+        issuer = DevIssuer(f"http://127.0.0.1:{issuer_socket.getsockname()[1]}/")
+        issuer_server = EmbeddedServer(issuer.asgi_app(), "127.0.0.1", sock=issuer_socket)
+        await issuer_server.start()
+        transport = RecordingTransport(no_effect=marathon_has_no_leader)
+        settings = Settings(
+            oidc_issuers=[issuer.issuer], zk_hosts=zk_hosts, zk_session_timeout=4.0,
+            required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
+            leader_failover_wait=failover_wait)
+        server = EmbeddedServer(create_app(settings, transport=transport), "127.0.0.1")
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as users:
+                yield GatewayOverSim(sim, users, transport, issuer.demo_tokens())
+        finally:
+            await server.stop()
+            await issuer_server.stop()
