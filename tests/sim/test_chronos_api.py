@@ -468,3 +468,13 @@ async def test_a_middleware_given_by_the_cluster_wraps_everything_the_instance_s
         async with httpx.AsyncClient(base_url=running.instances[-1].url) as http:
             answer = await http.get("/ping")
     assert (answer.status_code, answer.text) == (503, "injected")
+
+
+async def test_jackson_coercions_apply_a_json_null_name_is_the_text_null(client: httpx.AsyncClient):
+    body = {"name": None, "schedule": FUTURE, "retries": "5", "mem": "2048", "disabled": "true", "cpus": -1}
+    assert (await client.post("/v1/scheduler/iso8601", json=body)).status_code == 204
+
+    job = await created(client, "null")
+
+    assert (job["retries"], job["mem"], job["disabled"]) == (5, 2048.0, True)
+    assert job["cpus"] == -1.0  # stored as sent; only launches fall back to the default

@@ -376,3 +376,14 @@ async def test_disable_after_failures_switches_a_job_off(tmp_path: Path):
         await asyncio.sleep(0.3)  # three simulated minutes: nothing more runs
         assert len(tasks_of(running, "broken")) == 2
     assert (job["errorCount"], job["errorsSinceLastSuccess"]) == (2, 2)
+
+
+async def test_non_positive_resources_launch_with_the_flag_defaults(
+    client: httpx.AsyncClient, cluster: ChronosCluster
+):
+    await client.post(
+        "/v1/scheduler/iso8601", json={"name": "tiny", "command": "true", "cpus": -2, "mem": -1}
+    )
+    await job_when(client, "tiny", lambda j: j["successCount"] == 1)
+    resources = tasks_of(cluster, "tiny")[0].spec.resources
+    assert (resources.cpus, resources.mem, resources.disk) == (0.1, 128.0, 256.0)
