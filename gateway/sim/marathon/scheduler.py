@@ -20,7 +20,8 @@ from gateway.sim.marathon.deployments import Deployment
 from gateway.sim.marathon.events import EventBus
 from gateway.sim.marathon.pathid import task_prefix
 from gateway.sim.marathon.store import StateBackend
-from gateway.sim.mesos import MesosMaster, Resources, StatusUpdate, Task, TaskSpec, TaskState
+from gateway.sim.marathon.taskinfo import task_spec_for
+from gateway.sim.mesos import MesosMaster, StatusUpdate, Task, TaskState
 
 log = logging.getLogger(__name__)
 _TICK = 0.1
@@ -312,40 +313,3 @@ class MarathonScheduler:
 
 def _version(task: Task) -> str:
     return task.spec.env.get("MARATHON_APP_VERSION", "")
-
-
-def task_spec_for(app: dict[str, Any]) -> TaskSpec:
-    """The TaskInfo Marathon would build: resources, command, env and labels."""
-    container = app.get("container") or {}
-    image = (container.get("docker") or {}).get("image")
-    env = {k: v for k, v in app["env"].items() if isinstance(v, str)}
-    env.update(
-        {
-            "MARATHON_APP_ID": app["id"],
-            "MARATHON_APP_VERSION": app["versionInfo"]["lastConfigChangeAt"],
-            "MARATHON_APP_RESOURCE_CPUS": str(float(app["cpus"])),
-            "MARATHON_APP_RESOURCE_MEM": str(float(app["mem"])),
-            "MARATHON_APP_RESOURCE_DISK": str(float(app["disk"])),
-            "MARATHON_APP_RESOURCE_GPUS": str(app["gpus"]),
-        }
-    )
-    if image:
-        env["MARATHON_APP_DOCKER_IMAGE"] = image
-    health_paths = tuple(c["path"] for c in app["healthChecks"] if "path" in c)
-    return TaskSpec(
-        name=task_prefix(app["id"]).replace("_", "."),
-        resources=Resources(
-            cpus=float(app["cpus"]),
-            mem=float(app["mem"]),
-            disk=float(app["disk"]),
-            gpus=int(app["gpus"]),
-            ports=len(app.get("portDefinitions") or []),
-        ),
-        command=app.get("cmd") or "",
-        args=tuple(app.get("args") or ()),
-        env=env,
-        image=image,
-        labels=dict(app["labels"]),
-        kind="service",
-        health_paths=health_paths,
-    )

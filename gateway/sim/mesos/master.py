@@ -33,8 +33,9 @@ from gateway.sim.mesos.model import (
     TaskSpec,
     TaskState,
 )
+from gateway.sim.mesos.placement import place
 from gateway.sim.mesos.ports import PortAllocator
-from gateway.sim.mesos.resources import DeclineReason, Resources
+from gateway.sim.mesos.resources import Resources
 from gateway.sim.mesos.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -217,43 +218,15 @@ class MesosMaster:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _candidate_agents(self, framework: Framework, spec: TaskSpec) -> list[Agent]:
-        agents = list(self.agents.values())
-        if "GPU_RESOURCES" not in framework.capabilities:
-            agents = [a for a in agents if a.total.gpus == 0]
-        if spec.resources.gpus == 0:
-            # Keep GPU agents for GPU work when anything else fits (stable order otherwise).
-            agents.sort(key=lambda a: a.free.gpus > 0)
-        return agents
-
     def _try_place(self, pending: PendingLaunch) -> Task | None:
         framework = self.frameworks[pending.framework_id]
-        spec = pending.spec
-        reasons: dict[DeclineReason, int] = {}
-        candidates = self._candidate_agents(framework, spec)
-        # Agents the master filters out are never offered to this framework.
-        pending.offers_processed += len(candidates)
+        placement = place(list(self.agents.values()), framework, pending.spec, self._ports)
+        pending.offers_processed += placement.offered
         pending.last_offer_at = self.clock.now()
-        if spec.resources.gpus > 0:
-            # GPU agents the master filtered out look, to the framework, like offers without
-            # GPUs for it.
-            filtered = len(self.agents) - len(candidates)
-            if filtered:
-                reasons[DeclineReason.INSUFFICIENT_GPUS] = filtered
-        for agent in candidates:
-            missing = agent.free.shortfalls(spec.resources)
-            ports: list[int] = []
-            if not missing and spec.resources.ports:
-                ports = self._ports.allocate(agent.port_range, spec.resources.ports)
-                if len(ports) < spec.resources.ports:
-                    missing = [DeclineReason.INSUFFICIENT_PORTS]
-            if missing:
-                for reason in missing:
-                    reasons[reason] = reasons.get(reason, 0) + 1
-                continue
-            return self._start_task(pending, agent, ports)
-        pending.reasons = reasons
-        pending.offers_declined += len(candidates)
+        if placement.agent is not None:
+            return self._start_task(pending, placement.agent, placement.ports)
+        pending.reasons = placement.reasons
+        pending.offers_declined += placement.offered
         return None
 
     def _start_task(self, pending: PendingLaunch, agent: Agent, ports: list[int]) -> Task:
