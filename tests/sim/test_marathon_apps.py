@@ -143,3 +143,27 @@ async def test_info_leader_and_ping_answer_like_marathon(marathon: httpx.AsyncCl
     ping = await marathon.get("/ping")
     assert ping.text == "pong" and ping.headers["content-type"].startswith("text/plain")
     assert ping.headers["X-Marathon-Leader"] == f"http://{leader}"
+
+
+async def test_the_marathon_lb_snapshot_has_every_key_it_reads_without_get(
+    marathon: httpx.AsyncClient,
+) -> None:
+    app = small("/lb", labels={"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "a.example.org"},
+                portDefinitions=[{"port": 0, "name": "http"}],
+                healthChecks=[{"protocol": "HTTP", "intervalSeconds": 1, "gracePeriodSeconds": 5}])
+    await marathon.post("/v2/apps", json=app)
+
+    async def healthy() -> bool:
+        apps = (await marathon.get("/v2/apps", params={"embed": "apps.tasks"})).json()["apps"]
+        tasks = apps[0]["tasks"]
+        return bool(tasks) and tasks[0].get("healthCheckResults", [{}])[0].get("alive") is True
+
+    await eventually(healthy)
+    (snapshot,) = (await marathon.get("/v2/apps", params={"embed": "apps.tasks"})).json()["apps"]
+    assert snapshot["labels"]["HAPROXY_GROUP"] == "external"
+    assert snapshot["portDefinitions"][0]["port"] == 10000
+    assert snapshot["healthChecks"][0]["protocol"] == "HTTP"
+    assert snapshot["versionInfo"]["lastScalingAt"]
+    (task,) = snapshot["tasks"]
+    assert {"id", "host", "state", "ports", "ipAddresses"} <= set(task)
+    assert task["ipAddresses"][0]["ipAddress"] == "127.0.0.1"

@@ -246,6 +246,11 @@ class MarathonScheduler:
                 del self.deployments[deployment.id]
                 deployment.current_step = len(deployment.actions)
                 self.events.publish(
+                    "deployment_step_success",
+                    {"plan": deployment.event_plan(),
+                     "currentStep": deployment.event_plan()["steps"][-1]},
+                )
+                self.events.publish(
                     "deployment_success",
                     {"id": deployment.id, "plan": deployment.event_plan()},
                 )

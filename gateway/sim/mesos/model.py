@@ -147,4 +147,3 @@ class PendingLaunch:
     offers_declined: int = 0
     last_offer_at: float | None = None
     reasons: dict[DeclineReason, int] = field(default_factory=dict)
-    agents_considered: int = 0
