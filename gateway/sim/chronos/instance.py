@@ -138,9 +138,11 @@ class ChronosInstance:
             await self._expire_session()  # a crashed instance's session may still be open
             return
         self.alive = False
+        # The driver goes before the latch node: nobody else can be elected (and re-register
+        # the shared framework) while this instance still holds it.
+        await self._stop_scheduling()
         if self._latch is not None:
             await asyncio.to_thread(self._latch.close)
-        await self._stop_scheduling()
         await self._expire_session()
         await self._stop_serving()
 

@@ -102,7 +102,7 @@ class JobScheduler:
 
     async def stop_leading(self) -> None:
         """Defeated or shut down: drop the driver, the graph and everything in memory."""
-        self.leading = False
+        was_leading, self.leading = self.leading, False
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -112,7 +112,8 @@ class JobScheduler:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self.framework_id is not None:
+        if was_leading and self.framework_id is not None:
+            # Only the leader's driver may disconnect the (shared) framework.
             self.master.deactivate_framework(self.framework_id)
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
