@@ -9,6 +9,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
 # way marathon-lb publishes them.
 APT_PACKAGES := zookeeper rclone haproxy
+# A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
+# its own environment, run by the tests as a subprocess.
+OP_VENV ?= .venv-op
+OP_PYTHON ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
 .PHONY: dev test lint typecheck unit system-packages clean
 
@@ -16,6 +20,11 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(OP_VENV)/.installed:
+	$(OP_PYTHON) -m venv $(OP_VENV)
+	$(OP_VENV)/bin/python -m pip install --quiet 'oidc-provider-mock>=0.4.4,<0.5'
 	touch $@
 
 dev: $(BIN)/.installed
@@ -35,8 +44,8 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-test: $(BIN)/.installed system-packages lint typecheck
+test: $(BIN)/.installed $(OP_VENV)/.installed system-packages lint typecheck
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OP_VENV) .pytest_cache .mypy_cache .ruff_cache

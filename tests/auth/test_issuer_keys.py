@@ -17,7 +17,7 @@ from gateway.auth.cache import VerifiedTokenCache
 from gateway.auth.issuer import MAX_KEY_AGE, MIN_REFRESH_INTERVAL
 from gateway.errors import Unauthorized
 from tests.auth.conftest import Gateway, assert_invalid_token, settings
-from tests.auth.keys import LocalIssuer, SigningKey
+from tests.auth.keys import LocalIssuer, SigningKey, b64json
 
 
 class Clock:
@@ -68,7 +68,10 @@ def test_a_flood_of_unknown_kids_costs_at_most_one_jwks_refresh_per_interval():
     async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
         await verifier.verify(issuer.token())
         clock.now += MIN_REFRESH_INTERVAL + 1  # long after the first load
-        forged = [issuer.key.sign(issuer.claims(), kid=uuid.uuid4().hex) for _ in range(50)]
+        # Random kids in front of one real payload and signature: the kid is what is looked up.
+        _, payload, signature = issuer.token().split(".")
+        forged = [f"{b64json({'alg': 'RS256', 'kid': uuid.uuid4().hex})}.{payload}.{signature}"
+                  for _ in range(50)]
         await asyncio.gather(*(refused(verifier, token) for token in forged))
         assert issuer.jwks_fetches == 2  # the first load and a single refresh for all 50
         clock.now += MIN_REFRESH_INTERVAL / 2
