@@ -68,7 +68,7 @@ async def test_gpus_are_refused_when_the_feature_is_off() -> None:
 
 
 async def test_a_running_task_answers_http_on_its_host_port_and_becomes_healthy(
-    marathon: httpx.AsyncClient,
+    sim: SimCluster, marathon: httpx.AsyncClient
 ) -> None:
     app = {"id": "/healthy", "cmd": "serve", "cpus": 0.1, "mem": 32,
            "portDefinitions": [{"port": 0, "name": "api"}],
@@ -86,6 +86,11 @@ async def test_a_running_task_answers_http_on_its_host_port_and_becomes_healthy(
         answer = await client.get(f"http://{task['host']}:{task['ports'][0]}/")
     assert answer.status_code == 200
     assert answer.json()["app"] == "/healthy"
+    async with httpx.AsyncClient(base_url=sim.mesos_url) as mesos:
+        state = (await mesos.get("/master/state")).json()
+    mesos_task = state["frameworks"][0]["tasks"][0]
+    assert mesos_task["statuses"][-1] == {**mesos_task["statuses"][-1], "state": "TASK_RUNNING",
+                                          "healthy": True}
 
 
 async def test_a_task_told_to_be_unhealthy_is_reported_unhealthy(

@@ -108,3 +108,21 @@ async def test_tasks_survive_a_scheduler_failover_and_report_to_the_new_one(
 
     await eventually(killed)
     assert [u.state for u in updates] == [TaskState.KILLING, TaskState.KILLED]
+
+
+async def test_an_accelerated_clock_shortens_batch_durations(tmp_path: Path) -> None:
+    fast = MesosMaster([AgentSpec(1, 256, 100, 0, (31200, 31210))], clock=SimClock(600.0),
+                       workdir=tmp_path)
+    await fast.start()
+    try:
+        framework = fast.register_framework("chronos", hostname="127.0.0.1")
+        spec = TaskSpec("hour", Resources(cpus=0.1, mem=16), kind="batch", command="sleep 60")
+        fast.launch(framework.framework_id, "ct:2:0:hour:", spec)
+
+        async def finished() -> bool:
+            task = fast.task("ct:2:0:hour:")
+            return task is not None and task.state is TaskState.FINISHED
+
+        await eventually(finished, timeout=2.0)  # 60 simulated seconds = 0.1 real seconds
+    finally:
+        await fast.stop()

@@ -172,6 +172,8 @@ class HealthMonitor:
                      "reason": cause, "host": task.hostname, "slaveId": task.agent_id},
                 )
                 scheduler.master.kill(task.task_id)
+        if check["protocol"].startswith("MESOS_"):
+            scheduler.master.report_health(task.task_id, result["alive"])
         if was_alive != result["alive"]:
             scheduler.events.publish(
                 "health_status_changed_event",

@@ -204,6 +204,16 @@ class MesosMaster:
             runner.kill()
         return True
 
+    def report_health(self, task_id: str, healthy: bool) -> None:
+        """A Mesos-native (MESOS_HTTP/TCP) check changed its verdict: the executor sends a
+        TASK_RUNNING update carrying ``healthy``, as Mesos does."""
+        task = self._tasks.get(task_id)
+        if task is None or task.state is not TaskState.RUNNING:
+            return
+        last = task.statuses[-1].healthy if task.statuses else None
+        if last is not healthy:
+            self._emit(task, TaskState.RUNNING, "", healthy=healthy)
+
     def task(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id) or next(
             (t for t in self._completed if t.task_id == task_id), None
