@@ -100,3 +100,24 @@ async def test_put_on_an_unknown_id_creates_the_app_with_201(marathon: httpx.Asy
     assert (await _app(marathon, "/made-by-put"))["cpus"] == 0.1
     patched = await marathon.patch("/v2/apps/never-there", json={"cpus": 0.2})
     assert patched.status_code == 404
+
+
+async def test_deleting_a_stuck_deployment_rolls_the_app_back_to_its_previous_version(
+    marathon: httpx.AsyncClient,
+) -> None:
+    await marathon.post("/v2/apps", json={"id": "/rb", "cmd": "serve", "cpus": 0.1, "mem": 16})
+    await _deployed(marathon)
+    stuck = (await marathon.put("/v2/apps/rb", json={"cpus": 64})).json()  # never fits
+    response = await marathon.delete(f"/v2/deployments/{stuck['deploymentId']}")
+    assert response.status_code == 200
+    assert response.json()["deploymentId"] != stuck["deploymentId"]
+    app = await _app(marathon, "/rb")
+    assert app["cpus"] == 0.1
+    versions = (await marathon.get("/v2/apps/rb/versions")).json()["versions"]
+    assert len(versions) == 3
+    oldest = (await marathon.get(f"/v2/apps/rb/versions/{versions[-1]}")).json()
+    assert oldest["cpus"] == 0.1 and oldest["version"] == versions[-1]
+    unknown = await marathon.delete("/v2/deployments/not-a-plan")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"message": "DeploymentPlan not-a-plan does not exist"}
+    await _deployed(marathon)

@@ -225,7 +225,18 @@ class AppsApi:
         scheduler = self._scheduler()
         if app_id not in scheduler.apps:
             raise errors.app_not_found(app_id)
-        return JSONResponse({"versions": list(reversed(scheduler.versions.get(app_id, [])))})
+        return JSONResponse({"versions": list(reversed(scheduler.history.get(app_id, {})))})
+
+    async def version(self, request: Request, app_id: str, version: str) -> Response:
+        scheduler = self._scheduler()
+        if app_id not in scheduler.apps:
+            raise errors.app_not_found(app_id)
+        definition = scheduler.history.get(app_id, {}).get(version)
+        if definition is None:
+            raise errors.MarathonError(
+                404, {"message": f"App '{app_id}' does not exist in version {version}"}
+            )
+        return JSONResponse(definition)
 
     async def dispatch(self, request: Request) -> Response:
         rest = "/" + request.path_params.get("rest", "").strip("/")
@@ -241,6 +252,8 @@ class AppsApi:
             return await self.restart(request, canonical("/".join(segments[:-1])))
         if segments[-1] == "versions" and method == "GET":
             return await self.versions(request, canonical("/".join(segments[:-1])))
+        if len(segments) > 2 and segments[-2] == "versions" and method == "GET":
+            return await self.version(request, canonical("/".join(segments[:-2])), segments[-1])
         if "tasks" in segments[1:]:
             index = len(segments) - 1 - segments[::-1].index("tasks")
             app_id = canonical("/".join(segments[:index]))

@@ -35,12 +35,14 @@ class SystemApi:
             return JSONResponse(
                 {"message": f"DeploymentPlan {deployment_id} does not exist"}, status_code=404
             )
-        self._scheduler.cancel_deployments(deployment.app_id)
+        scheduler = self._scheduler
+        scheduler.cancel_deployments(deployment.app_id)
         if request.query_params.get("force") == "true":
             return Response(status_code=202)
-        # A rollback is itself a deployment towards the previous state; we keep the current
-        # definition and only stop tracking the plan.
-        return deployment_result(deployment.id, self._scheduler.clock.iso_now())
+        rollback = scheduler.rollback(deployment.app_id)
+        if rollback is None:
+            return deployment_result(deployment.id, scheduler.clock.iso_now())
+        return deployment_result(rollback.id, rollback.version)
 
     async def tasks(self, request: Request) -> Response:
         wanted = {s.lower() for s in request.query_params.getlist("status")}

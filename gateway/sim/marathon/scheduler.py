@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import math
 import uuid
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 _TICK = 0.1
 # Marathon launches gradually; without a bound, ``instances: 100000`` would flood the master.
 _MAX_PENDING_PER_APP = 32
+_MAX_VERSIONS = 50
 
 
 @dataclass
@@ -60,7 +62,8 @@ class MarathonScheduler:
         self.features = features
         self.framework_id: str | None = None
         self.apps: dict[str, dict[str, Any]] = {}
-        self.versions: dict[str, list[str]] = {}
+        # app id -> {version: definition}, oldest first (Marathon keeps zk_max_versions=50).
+        self.history: dict[str, dict[str, dict[str, Any]]] = {}
         self.runtime: dict[str, AppRuntime] = {}
         self.deployments: dict[str, Deployment] = {}
         self.health: dict[str, list[dict[str, Any]]] = {}  # task id -> results per check
@@ -74,7 +77,7 @@ class MarathonScheduler:
     async def start_leading(self) -> None:
         records = await self.store.load_apps()
         self.apps = {app_id: r["app"] for app_id, r in records.items()}
-        self.versions = {app_id: r["versions"] for app_id, r in records.items()}
+        self.history = {app_id: r.get("history", {}) for app_id, r in records.items()}
         self.runtime = {app_id: AppRuntime() for app_id in self.apps}
         stored_id = await self.store.load_framework_id()
         capabilities = ["TASK_KILLING_STATE", "PARTITION_AWARE"]
@@ -128,17 +131,36 @@ class MarathonScheduler:
         info["lastScalingAt"] = version
         app["versionInfo"] = info
         self.apps[app_id] = app
-        self.versions.setdefault(app_id, []).append(version)
+        history = self.history.setdefault(app_id, {})
+        history[version] = copy.deepcopy(app)
+        for stale in list(history)[:-_MAX_VERSIONS]:
+            del history[stale]
         self.runtime.setdefault(app_id, AppRuntime())
         self._save(app_id)
         actions = [action] if action != "StartApplication" else [action, "ScaleApplication"]
         deployment = Deployment(app_id, version, actions)
         return self._begin(deployment)
 
+    def rollback(self, app_id: str) -> Deployment | None:
+        """Revert to the definition before the newest (``DELETE /v2/deployments/{id}``); a
+        just-created app is removed."""
+        history = list(self.history.get(app_id, {}).values())
+        if app_id not in self.apps:
+            return None
+        if len(history) < 2:
+            return self.remove_app(app_id)
+        previous = copy.deepcopy(history[-2])
+        ignored = ("version", "versionInfo", "instances")
+        changed = any(
+            previous.get(k) != v for k, v in self.apps[app_id].items() if k not in ignored
+        )
+        action = "RestartApplication" if changed else "ScaleApplication"
+        return self.put_app(previous, action, config_change=changed)
+
     def remove_app(self, app_id: str) -> Deployment:
         version = self.clock.iso_now()
         self.apps.pop(app_id, None)
-        self.versions.pop(app_id, None)
+        self.history.pop(app_id, None)
         runtime = self.runtime.pop(app_id, AppRuntime())
         for task_id in runtime.pending:
             self.master.cancel_pending(task_id)
@@ -177,7 +199,7 @@ class MarathonScheduler:
         return deployment
 
     def _save(self, app_id: str) -> None:
-        record = {"app": self.apps[app_id], "versions": self.versions.get(app_id, [])}
+        record = {"app": self.apps[app_id], "history": self.history.get(app_id, {})}
         self._track(self.store.save_app(app_id, record))
 
     def _track(self, coro: Any) -> None:

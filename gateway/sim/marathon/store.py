@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 
-AppRecord = dict[str, Any]  # {"app": normalised app, "versions": [iso versions, newest last]}
+AppRecord = dict[str, Any]  # {"app": normalised app, "history": {version: app, oldest first}}
 
 
 class StateBackend(Protocol):
