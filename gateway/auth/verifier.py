@@ -42,7 +42,8 @@ class TokenVerifier:
         self._wall_clock = wall_clock
         self.issuers = {iss: TrustedIssuer(iss, http, clock=clock) for iss in settings.oidc_issuers}
         self.policy = AccessPolicy(settings.required_groups, settings.admin_groups)
-        self.cache: VerifiedTokenCache[tuple[Identity, bool]] = cache or VerifiedTokenCache()
+        self.cache: VerifiedTokenCache[tuple[Identity, bool]] = (
+            cache if cache is not None else VerifiedTokenCache())
 
     async def verify(self, token: str) -> Identity:
         """The caller behind ``token``: 401 if it is not a valid token, 403 if not allowed in."""

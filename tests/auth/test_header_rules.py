@@ -97,3 +97,10 @@ def test_error_answers_never_echo_the_token_or_its_claims(gateway: Gateway):
     for where in (response.text, response.headers["www-authenticate"]):
         assert token not in where and marker not in where and "elsewhere" not in where
     assert AUDIENCE not in response.text
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_name_is_case_insensitive(gateway: Gateway, scheme: str):
+    token = gateway.issuer.token()
+    response = gateway.get("/v1/me", None, headers={"Authorization": f"{scheme} {token}"})
+    assert response.status_code == 200
