@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from gateway.auth import TokenVerifier
 from gateway.auth.groups import canonical_entitlement, groups_from_claims
-from tests.auth.conftest import Gateway, start_gateway
+from gateway.errors import Forbidden
+from tests.auth.conftest import Gateway, settings, start_gateway
+from tests.auth.keys import LocalIssuer
 
 VO = "urn:mace:egi.eu:group:vo.ai4eosc.eu:role=member#aai.egi.eu"
 CLAIMS = ["groups", "wlcg.groups", "entitlements", "eduperson_entitlement"]
@@ -128,7 +133,7 @@ def test_userinfo_answering_for_another_subject_is_ignored(gateway: Gateway):
     _insufficient_scope(gateway.me(token))
 
 
-def test_userinfo_failing_is_a_403_that_says_why_and_is_retried_soon(gateway: Gateway):
+def test_userinfo_failing_is_a_403_that_says_why(gateway: Gateway):
     gateway.issuer.userinfo_status = 503
     token = gateway.issuer.token("alice", groups=...)
     response = gateway.me(token)
@@ -158,3 +163,24 @@ def test_the_same_subject_at_two_issuers_is_two_owners(gateway: Gateway):
     here = gateway.me(gateway.issuer.token("alice")).json()
     there = gateway.me(gateway.other.token("alice")).json()
     assert here["owner"] != there["owner"]
+
+
+def test_after_a_userinfo_failure_the_same_token_asks_again_within_a_minute():
+    issuer = LocalIssuer()
+    issuer.userinfo_status = 503
+
+    async def scenario() -> None:
+        wall = [time.time()]
+        async with httpx.AsyncClient(transport=httpx.MockTransport(issuer.handle)) as http:
+            verifier = TokenVerifier(settings(), http, wall_clock=lambda: wall[0])
+            token = issuer.token("alice", groups=...)
+            with pytest.raises(Forbidden):
+                await verifier.verify(token)
+            issuer.userinfo_status, issuer.userinfo["alice"] = 200, {"groups": ["deep"]}
+            with pytest.raises(Forbidden):
+                await verifier.verify(token)  # the failure is remembered briefly...
+            wall[0] += 31
+            assert (await verifier.verify(token)).groups == {"deep"}  # ...not for long
+
+    asyncio.run(scenario())
+    assert len(issuer.userinfo_tokens) == 2
