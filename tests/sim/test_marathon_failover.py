@@ -64,8 +64,14 @@ async def test_marathon_fails_over_keeping_apps_and_running_tasks(zk_hosts: str)
             await eventually(running)
             task_before = (await standby.get("/v2/apps/survivor")).json()["app"]["tasks"][0]
 
+            stuck = await standby.post("/v2/apps", json={"id": "/too-big", "cmd": "x",
+                                                         "cpus": 64})
+            stuck_plan = stuck.headers["Marathon-Deployment-Id"]
+
             await sim.kill_marathon(0)
             await eventually(_leads(second), timeout=15)
+            plans = (await standby.get("/v2/deployments")).json()
+            assert [p["id"] for p in plans] == [stuck_plan]
             assert sim.marathon_url == second.url
 
             app = (await standby.get("/v2/apps/survivor")).json()["app"]

@@ -54,7 +54,10 @@ class AppsApi:
         features: tuple[str, ...],
         service_ports: tuple[int, int],
         max_launch_delay: int,
+        *,
+        legacy: bool = False,
     ) -> None:
+        self._legacy = legacy
         self._scheduler = scheduler
         self._features = features
         self._service_ports = service_ports
@@ -114,6 +117,8 @@ class AppsApi:
                                  f"/v2/apps{app['id']}", "appDefinition": app})
         body = app_info(scheduler, app, {"counts"})
         body["deployments"] = [{"id": deployment.id}]
+        if self._legacy:
+            body["tasks"] = []  # 1.5 wrote an empty task list; 1.11 omits it
         return JSONResponse(
             body,
             status_code=201,

@@ -34,3 +34,12 @@ class Deployment:
     def event_plan(self) -> dict[str, Any]:
         steps = [{"actions": [{"action": a, "app": self.app_id}]} for a in self.actions]
         return {"id": self.id, "version": self.version, "steps": steps}
+
+    def to_record(self) -> dict[str, Any]:
+        return {"id": self.id, "app_id": self.app_id, "version": self.version,
+                "actions": self.actions, "current_step": self.current_step}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Deployment:
+        return cls(record["app_id"], record["version"], list(record["actions"]),
+                   id=record["id"], current_step=int(record["current_step"]))

@@ -197,6 +197,7 @@ class MarathonInstance:
             self.config.marathon_features,
             self.config.service_port_range,
             3600 if self.config.marathon_version.startswith(("1.5", "1.6", "1.7")) else 300,
+            legacy=self.config.marathon_version.startswith("1.5"),
         )
         system = SystemApi(self)
         routes = [

@@ -71,6 +71,7 @@ class MarathonScheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
         self._saves: set[asyncio.Task[None]] = set()
+        self._store_lock = asyncio.Lock()
 
     # -- leadership -------------------------------------------------------------------------
 
@@ -79,6 +80,9 @@ class MarathonScheduler:
         self.apps = {app_id: r["app"] for app_id, r in records.items()}
         self.history = {app_id: r.get("history", {}) for app_id, r in records.items()}
         self.runtime = {app_id: AppRuntime() for app_id in self.apps}
+        # Plans survive a failover: the new leader carries them on.
+        restored = [Deployment.from_record(r) for r in await self.store.load_deployments()]
+        self.deployments = {d.id: d for d in restored}
         stored_id = await self.store.load_framework_id()
         capabilities = ["TASK_KILLING_STATE", "PARTITION_AWARE"]
         if "gpu_resources" in self.features:
@@ -114,7 +118,7 @@ class MarathonScheduler:
 
     def cancel_deployments(self, app_id: str) -> None:
         for deployment in self.deployments_of(app_id):
-            del self.deployments[deployment.id]
+            self._forget(deployment)
             self.events.publish(
                 "deployment_failed",
                 {"id": deployment.id, "plan": deployment.event_plan()},
@@ -190,8 +194,13 @@ class MarathonScheduler:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _forget(self, deployment: Deployment) -> None:
+        self.deployments.pop(deployment.id, None)
+        self._track(self.store.delete_deployment(deployment.id))
+
     def _begin(self, deployment: Deployment) -> Deployment:
         self.deployments[deployment.id] = deployment
+        self._track(self.store.save_deployment(deployment.id, deployment.to_record()))
         self.events.publish(
             "deployment_info",
             {"plan": deployment.event_plan(), "currentStep": deployment.to_json()["steps"][0]},
@@ -203,7 +212,14 @@ class MarathonScheduler:
         self._track(self.store.save_app(app_id, record))
 
     def _track(self, coro: Any) -> None:
-        job: asyncio.Task[None] = asyncio.ensure_future(coro)
+        """Run a store write in the background, strictly after the writes before it (a plan
+        saved and deleted in quick succession must not be resurrected)."""
+
+        async def in_order() -> None:
+            async with self._store_lock:
+                await coro
+
+        job: asyncio.Task[None] = asyncio.ensure_future(in_order())
         self._saves.add(job)
         job.add_done_callback(self._saves.discard)
 
@@ -265,7 +281,7 @@ class MarathonScheduler:
             self._converge(app_id, app)
         for deployment in list(self.deployments.values()):
             if self._done(deployment):
-                del self.deployments[deployment.id]
+                self._forget(deployment)
                 deployment.current_step = len(deployment.actions)
                 self.events.publish(
                     "deployment_step_success",

@@ -23,12 +23,16 @@ class StateBackend(Protocol):
     async def delete_app(self, app_id: str) -> None: ...
     async def load_framework_id(self) -> str | None: ...
     async def save_framework_id(self, framework_id: str) -> None: ...
+    async def load_deployments(self) -> list[dict[str, Any]]: ...
+    async def save_deployment(self, deployment_id: str, plan: dict[str, Any]) -> None: ...
+    async def delete_deployment(self, deployment_id: str) -> None: ...
 
 
 class MemoryBackend:
     def __init__(self) -> None:
         self._apps: dict[str, str] = {}
         self._framework_id: str | None = None
+        self._deployments: dict[str, str] = {}
 
     async def load_apps(self) -> dict[str, AppRecord]:
         return {k: json.loads(v) for k, v in self._apps.items()}
@@ -44,6 +48,15 @@ class MemoryBackend:
 
     async def save_framework_id(self, framework_id: str) -> None:
         self._framework_id = framework_id
+
+    async def load_deployments(self) -> list[dict[str, Any]]:
+        return [json.loads(v) for v in self._deployments.values()]
+
+    async def save_deployment(self, deployment_id: str, plan: dict[str, Any]) -> None:
+        self._deployments[deployment_id] = json.dumps(plan)
+
+    async def delete_deployment(self, deployment_id: str) -> None:
+        self._deployments.pop(deployment_id, None)
 
 
 class ZooKeeperBackend:
@@ -112,3 +125,39 @@ class ZooKeeperBackend:
                 self._zk.create(path, framework_id.encode(), makepath=True)
 
         await asyncio.to_thread(write)
+
+    async def load_deployments(self) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
+            base = f"{self._root}/deployments"
+            self._zk.ensure_path(base)
+            out = []
+            for child in self._zk.get_children(base):
+                try:
+                    data, _ = self._zk.get(f"{base}/{child}")
+                except NoNodeError:
+                    continue
+                out.append(json.loads(data))
+            return out
+
+        return await asyncio.to_thread(read)
+
+    async def save_deployment(self, deployment_id: str, plan: dict[str, Any]) -> None:
+        data = json.dumps(plan).encode()
+        path = f"{self._root}/deployments/{deployment_id}"
+
+        def write() -> None:
+            if self._zk.exists(path):
+                self._zk.set(path, data)
+            else:
+                self._zk.create(path, data, makepath=True)
+
+        await asyncio.to_thread(write)
+
+    async def delete_deployment(self, deployment_id: str) -> None:
+        def remove() -> None:
+            try:
+                self._zk.delete(f"{self._root}/deployments/{deployment_id}")
+            except NoNodeError:
+                pass
+
+        await asyncio.to_thread(remove)
