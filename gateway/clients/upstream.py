@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # with the schedulers' default 10 s session timeout; operators tune it with the session timeout.
 LEADER_WAIT_SECONDS = 12.0
 
+# Between two asks of a leader that is still taking office.
+_TAKING_OFFICE_PAUSE = 0.2
+
 NoLeaderCheck = Callable[[httpx.Response], bool]
 
 
@@ -63,7 +66,7 @@ class UpstreamClient:
 
     async def request(self, method: str, path: str, *, idempotent: bool,
                       params: Any = None, json: Any = None) -> httpx.Response:
-        """Send to the leader; on a leader change, once more to the next leader where safe."""
+        """Send to the leader; on a leader change, to the next leader where that is safe."""
         leader = await self._current()
         try:
             if idempotent:
@@ -82,28 +85,54 @@ class UpstreamClient:
                      leader.url, type(exc).__name__)
         else:
             if isinstance(answer, Leader):
-                return await self._send_to_next(answer, method, path, params, json, idempotent)
+                return await self._send_to_next(answer, method, path, params, json, idempotent,
+                                                self._failover_deadline())
             if not self._no_leader(answer):
                 return answer
             if not (idempotent or self._no_leader_is_unprocessed):
                 raise self._unavailable("it has no leader right now", maybe_applied=True)
-            log.info("%s at %s has no leader; waiting for the next", self.scheduler, leader.url)
+            # It may be taking office, or deposed with its successor not yet in ZooKeeper:
+            # ask whoever leads after a pause.
+            log.info("%s at %s has no leader; asking again", self.scheduler, leader.url)
+            deadline = self._failover_deadline()
+            await asyncio.sleep(_TAKING_OFFICE_PAUSE)
+            return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
+                                            method, path, params, json, idempotent, deadline)
+        deadline = self._failover_deadline()
         next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
-        return await self._send_to_next(next_leader, method, path, params, json, idempotent)
+        return await self._send_to_next(next_leader, method, path, params, json, idempotent,
+                                        deadline)
 
-    async def _send_to_next(self, next_leader: Leader | None, method: str, path: str, params: Any,
-                            json: Any, idempotent: bool) -> httpx.Response:
-        if next_leader is None:
-            raise self._unavailable("it has no leader right now")
-        try:
-            response = await self._send(next_leader, method, path, params, json)
-        except httpx.TransportError as exc:
-            maybe_applied = not idempotent and not isinstance(exc, httpx.ConnectError)
-            raise self._unavailable("its new leader did not answer either",
-                                    maybe_applied=maybe_applied) from None
-        if self._no_leader(response):
-            raise self._unavailable("it has no leader right now")
-        return response
+    def _failover_deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self._leader_wait
+
+    async def _send_to_next(self, leader: Leader | None, method: str, path: str, params: Any,
+                            json: Any, idempotent: bool, deadline: float) -> httpx.Response:
+        """The retry. A new leader may still be taking office: while its answers prove that
+        nothing was done (connection refused, "no leader" from Marathon or Mesos, or any "no
+        leader" to a call safe to repeat), ask again until the failover deadline. A send that
+        may have been acted on is never repeated."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if leader is None:
+                raise self._unavailable("it has no leader right now")
+            try:
+                response = await self._send(leader, method, path, params, json)
+            except httpx.TransportError as exc:
+                refused = isinstance(exc, httpx.ConnectError)
+                if not refused or loop.time() >= deadline:
+                    raise self._unavailable("its new leader did not answer either",
+                                            maybe_applied=not (idempotent or refused)) from None
+                leader = await self._leaders.wait_for_change(self.scheduler, leader,
+                                                             deadline - loop.time())
+                continue
+            if not self._no_leader(response):
+                return response
+            if not (idempotent or self._no_leader_is_unprocessed) or loop.time() >= deadline:
+                raise self._unavailable("it has no leader right now",
+                                        maybe_applied=not (idempotent or self._no_leader_is_unprocessed))
+            await asyncio.sleep(min(_TAKING_OFFICE_PAUSE, max(0.0, deadline - loop.time())))
+            leader = self._leaders.leader(self.scheduler) or leader
 
     async def _send_unless_replaced(self, leader: Leader, method: str, path: str, params: Any,
                                     json: Any) -> httpx.Response | Leader:

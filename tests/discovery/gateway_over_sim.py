@@ -49,8 +49,9 @@ class GatewayOverSim:
 
 
 @asynccontextmanager
-async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2,
-                           failover_wait: float = 8.0) -> AsyncIterator[GatewayOverSim]:
+async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2, failover_wait: float = 8.0,
+                           gateway_zk_hosts: str | None = None) -> AsyncIterator[GatewayOverSim]:
+    """``gateway_zk_hosts``: where the gateway reaches ZooKeeper, when not as the cluster does."""
     # A port range of its own: other suites running at the same time use the default one.
     config = SimConfig(marathon_instances=marathons, chronos_instances=1, zk_hosts=zk_hosts,
                        port_range=(30000, 30999))
@@ -61,7 +62,8 @@ async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2,
         await issuer_server.start()
         transport = RecordingTransport(no_effect=marathon_has_no_leader)
         settings = Settings(
-            oidc_issuers=[issuer.issuer], zk_hosts=zk_hosts, zk_session_timeout=4.0,
+            oidc_issuers=[issuer.issuer], zk_hosts=gateway_zk_hosts or zk_hosts,
+            zk_session_timeout=4.0,
             required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
             leader_failover_wait=failover_wait)
         server = EmbeddedServer(create_app(settings, transport=transport), "127.0.0.1")

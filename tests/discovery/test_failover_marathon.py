@@ -16,6 +16,7 @@ import pytest
 
 from tests.discovery.failover_traffic import drive
 from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
+from tests.discovery.tcp_relay import TcpRelay
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -72,3 +73,25 @@ async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_
     assert sorted(descriptions) == sorted(traffic.submitted)
     after = await ready(gateway)
     assert after["leaders"]["marathon"]["url"] == standby.url
+
+
+async def test_a_gateway_cut_off_from_zookeeper_keeps_serving_with_the_last_leaders(zk_hosts):
+    host, port = zk_hosts.rsplit(":", 1)
+    relay = TcpRelay(host, int(port))
+    await relay.open()
+    async with gateway_over_sim(zk_hosts, marathons=1, gateway_zk_hosts=relay.hosts) as gateway:
+        await ready(gateway)
+        await relay.cut()
+        deadline = time.monotonic() + 10
+        while (await gateway.users.get("/readyz")).json()["zookeeper"]["state"] == "connected":
+            assert time.monotonic() < deadline, "the gateway never noticed the partition"
+            await asyncio.sleep(0.1)
+
+        # Reads only: creating needs the quota lock, which lives in ZooKeeper.
+        listed = await gateway.users.get("/v1/deployments", headers=gateway.as_user())
+        readiness = await gateway.users.get("/readyz")
+
+    assert listed.status_code == 200, listed.text
+    assert readiness.status_code == 200
+    assert readiness.json()["stale"] is True
+    assert "last known leaders" in readiness.json()["detail"]

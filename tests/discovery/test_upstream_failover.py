@@ -43,6 +43,9 @@ class ElectionInProgress:
                 await asyncio.wait_for(self._elected.wait(), timeout)
             except TimeoutError:
                 return None
+        if self.current == previous:  # no other leader comes
+            await asyncio.sleep(timeout)
+            return None
         return self.current
 
     async def start(self) -> None: ...
@@ -74,14 +77,15 @@ class Upstreams:
 
 
 def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
-         scheduler: Scheduler = "marathon", unprocessed: bool = False) -> httpx.Response:
+         scheduler: Scheduler = "marathon", unprocessed: bool = False,
+         leader_wait: float = 2.0) -> httpx.Response:
     upstreams.leaders = leaders
 
     async def run() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstreams)) as http:
             no_leader = marathon_has_no_leader if scheduler == "marathon" else chronos_has_no_leader
-            client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader, leader_wait=2.0,
-                                    no_leader_is_unprocessed=unprocessed)
+            client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader,
+                                    leader_wait=leader_wait, no_leader_is_unprocessed=unprocessed)
             return await client.request(method, "/v2/apps", idempotent=idempotent)
 
     return asyncio.run(run())
@@ -185,18 +189,52 @@ def test_while_no_leader_is_known_a_call_waits_for_one_then_goes_out_once():
 def test_when_no_leader_comes_the_caller_gets_a_503_saying_which_scheduler():
     upstreams = Upstreams(refused())
     with pytest.raises(UpstreamUnavailable) as error:
-        call(upstreams, ElectionInProgress(None, None), "GET", idempotent=True, scheduler="chronos")
+        call(upstreams, ElectionInProgress(None, None), "GET", idempotent=True, scheduler="chronos",
+             leader_wait=0.3)
     assert upstreams.sent == []
     assert error.value.problem()["scheduler"] == "chronos"
     assert "Chronos" in error.value.detail
 
 
-def test_when_the_next_leader_is_dead_too_the_call_fails_after_one_retry():
+def test_when_the_next_leader_is_dead_too_and_no_other_comes_the_call_fails():
     upstreams = Upstreams(refused())
     with pytest.raises(UpstreamUnavailable):
         call(upstreams, ElectionInProgress(OLD, Leader("http://marathon-1:8081")), "GET",
-             idempotent=True)
+             idempotent=True, leader_wait=0.3)
     assert len(upstreams.sent) == 2
+
+
+def test_a_new_leader_still_taking_office_is_asked_again_until_it_answers():
+    answers = iter([httpx.Response(502, text=NO_LEADER_502), httpx.Response(502, text=NO_LEADER_502),
+                    httpx.Response(200, json={"apps": []})])
+    sent: list[str] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url.host))
+        if request.url.host == "marathon-1":
+            raise refused()
+        return next(answers)
+
+    leaders = ElectionInProgress(OLD, NEW)
+
+    async def run() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
+            client = UpstreamClient("marathon", http, leaders, no_leader=marathon_has_no_leader,
+                                    leader_wait=2.0, no_leader_is_unprocessed=True)
+            leaders.fail_over()
+            return await client.request("POST", "/v2/apps", json={"id": "/a"}, idempotent=False)
+
+    assert asyncio.run(run()).status_code == 200
+    assert sent == ["marathon-2", "marathon-2", "marathon-2"]
+
+
+def test_a_submission_that_may_have_been_acted_on_is_not_asked_again():
+    upstreams = Upstreams(httpx.Response(
+        500, text="Error proxying request to leader (maybe the leadership just changed?)"))
+    leaders = ElectionInProgress(Leader("http://chronos-1:4400"), Leader("http://chronos-2:4400"))
+    with pytest.raises(UpstreamUnavailable):
+        call(upstreams, leaders, "POST", idempotent=False, scheduler="chronos")
+    assert len(upstreams.sent) == 1
 
 
 class DeposedLeader:
