@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     oidc_leeway: int = Field(
         30, ge=0, le=300, description="Seconds of clock skew allowed on exp, nbf and iat."
     )
+    oidc_required_scopes: CommaList = Field(
+        default_factory=list,
+        description="OAuth scopes every token must carry in its scope (or scp) claim, comma "
+        "separated; empty: scopes are not checked.",
+    )
     groups_claims: CommaList = Field(
         default_factory=lambda: ["groups", "wlcg.groups", "entitlements", "eduperson_entitlement"],
         description="Claims that carry the user's groups (entitlements and eduperson_entitlement "
@@ -171,8 +176,8 @@ class Settings(BaseSettings):
         Path("job_specs"), description="Directory with the module catalog and templates."
     )
 
-    @field_validator("oidc_issuers", "oidc_algorithms", "groups_claims", "required_groups",
-                     "admin_groups", mode="before")
+    @field_validator("oidc_issuers", "oidc_algorithms", "oidc_required_scopes", "groups_claims",
+                     "required_groups", "admin_groups", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)

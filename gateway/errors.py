@@ -79,6 +79,14 @@ class Forbidden(GatewayError):
                                 f'error_description="{_quote(detail)}"'})
 
 
+class InsufficientScope(Forbidden):
+    """403 for a token without the OAuth scopes the gateway requires; the challenge names them."""
+
+    def __init__(self, detail: str, scopes: list[str], *, realm: str = "gateway") -> None:
+        super().__init__(detail, realm=realm)
+        self.headers["WWW-Authenticate"] += f', scope="{_quote(" ".join(scopes))}"'
+
+
 class NotFound(GatewayError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -27,6 +27,7 @@ class Identity:
     groups: frozenset[str] = field(default_factory=frozenset)
     is_admin: bool = False
     username: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def owner(self) -> str:

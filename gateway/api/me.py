@@ -19,6 +19,7 @@ class Me(BaseModel):
     email: str | None = None
     groups: list[str] = Field(description="Groups from the token (or userinfo), sorted")
     admin: bool = Field(description="Whether you see and act on everyone's deployments and jobs")
+    scopes: list[str] = Field(description="OAuth scopes the token carries, sorted")
 
 
 @router.get("/me", response_model=Me, summary="Who you are to the gateway",
@@ -27,4 +28,4 @@ class Me(BaseModel):
 async def me(user: CurrentUser) -> Me:
     return Me(subject=user.subject, issuer=user.issuer, owner=user.owner, name=user.name,
               username=user.username, email=user.email, groups=sorted(user.groups),
-              admin=user.is_admin)
+              admin=user.is_admin, scopes=sorted(user.scopes))

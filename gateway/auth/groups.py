@@ -1,4 +1,4 @@
-"""Groups from token or userinfo claims: plain group names and AARC entitlement URNs.
+"""Groups (and scopes) from token or userinfo claims: group names and AARC entitlement URNs.
 
 Matching is by exact string only. Entitlements (AARC-G002,
 ``urn:<nid>:<namespace>:group:<group>[:<subgroup>...][:role=<role>][#<authority>]``) are parsed so
@@ -79,3 +79,11 @@ def _string_values(value: object) -> list[str]:
     items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     return [item for item in items[:_MAX_VALUES_PER_CLAIM]
             if isinstance(item, str) and 0 < len(item) <= _MAX_VALUE_LENGTH]
+
+
+def token_scopes(claims: Mapping[str, object]) -> frozenset[str]:
+    """OAuth scopes: ``scope`` is space separated (RFC 9068); some issuers send ``scp``, a list."""
+    scope, scp = claims.get("scope"), claims.get("scp")
+    values = scope.split() if isinstance(scope, str) else []
+    values += scp.split() if isinstance(scp, str) else _string_values(scp)
+    return frozenset(values)

@@ -5,20 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gateway.auth.groups import canonical_group
-from gateway.errors import Forbidden
+from gateway.errors import Forbidden, InsufficientScope
 from gateway.identity import Identity
 
 
 class AccessPolicy:
-    def __init__(self, required_groups: Iterable[str], admin_groups: Iterable[str]) -> None:
+    def __init__(self, required_groups: Iterable[str], admin_groups: Iterable[str],
+                 required_scopes: Iterable[str] = ()) -> None:
         self.required = frozenset(canonical_group(g) for g in required_groups)
         self.admins = frozenset(canonical_group(g) for g in admin_groups)
+        self.scopes = sorted(set(required_scopes))
 
     def is_admin(self, groups: frozenset[str]) -> bool:
         return not self.admins.isdisjoint(groups)
 
     def authorize(self, identity: Identity, *, groups_unavailable: bool = False) -> None:
-        """403 insufficient_scope unless the identity is in a required group (or an admin)."""
+        """403 insufficient_scope unless the token has the required scopes and the identity is in
+        a required group (or an admin). Scopes are what the token may do, so admins need them too.
+        """
+        if not identity.scopes.issuperset(self.scopes):
+            raise InsufficientScope("Your token lacks a scope this gateway requires.", self.scopes)
         if not self.required or identity.is_admin or not self.required.isdisjoint(identity.groups):
             return
         if groups_unavailable:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from gateway.auth.cache import VerifiedTokenCache
-from gateway.auth.groups import carries_groups, groups_from_claims
+from gateway.auth.groups import carries_groups, groups_from_claims, token_scopes
 from gateway.auth.issuer import TrustedIssuer
 from gateway.auth.jws import TokenRejected, looks_like_id_token, parse_unverified, verify_signed
 from gateway.auth.policy import AccessPolicy
@@ -41,7 +41,8 @@ class TokenVerifier:
         self._http = http
         self._wall_clock = wall_clock
         self.issuers = {iss: TrustedIssuer(iss, http, clock=clock) for iss in settings.oidc_issuers}
-        self.policy = AccessPolicy(settings.required_groups, settings.admin_groups)
+        self.policy = AccessPolicy(settings.required_groups, settings.admin_groups,
+                                   settings.oidc_required_scopes)
         self.cache: VerifiedTokenCache[tuple[Identity, bool]] = (
             cache if cache is not None else VerifiedTokenCache())
 
@@ -103,6 +104,7 @@ class TokenVerifier:
             email=_text(claims.get("email")), groups=groups,
             is_admin=self.policy.is_admin(groups),
             username=_text(claims.get("preferred_username")),
+            scopes=token_scopes(claims),
         ), complete
 
 

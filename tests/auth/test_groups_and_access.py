@@ -156,7 +156,7 @@ def test_me_says_who_the_token_names_and_nothing_invented(gateway: Gateway):
     assert body == {"subject": "alice-sub", "issuer": gateway.issuer.issuer,
                     "owner": owner_key(gateway.issuer.issuer, "alice-sub"), "name": "Alice",
                     "username": "alice", "email": "a@example.org",
-                    "groups": ["deep", "deep/admins"], "admin": True}
+                    "groups": ["deep", "deep/admins"], "admin": True, "scopes": []}
 
 
 def test_the_same_subject_at_two_issuers_is_two_owners(gateway: Gateway):
@@ -184,3 +184,29 @@ def test_after_a_userinfo_failure_the_same_token_asks_again_within_a_minute():
 
     asyncio.run(scenario())
     assert len(issuer.userinfo_tokens) == 2
+
+
+@pytest.fixture
+def scoped_gateway() -> Iterator[Gateway]:
+    yield from start_gateway(oidc_required_scopes="openid,compute.create")
+
+
+@pytest.mark.parametrize("scopes", [{}, {"scope": "openid"}, {"scope": "openid compute.create.x"},
+                                    {"scope": ["openid", "compute.create"]},
+                                    {"scope": "openid compute"}])
+def test_a_token_without_a_required_scope_gets_403_naming_the_scopes(scoped_gateway: Gateway,
+                                                                     scopes: dict[str, object]):
+    token = scoped_gateway.issuer.token(groups=["deep", "deep/admins"], **scopes)
+    response = scoped_gateway.me(token)
+    _insufficient_scope(response)
+    assert response.headers["www-authenticate"].endswith('scope="compute.create openid"')
+    assert scoped_gateway.recorder.upstream == []
+
+
+@pytest.mark.parametrize("scopes", [{"scope": "openid profile compute.create"},
+                                    {"scp": ["compute.create", "openid"]}])
+def test_a_token_with_the_required_scopes_gets_in(scoped_gateway: Gateway,
+                                                  scopes: dict[str, object]):
+    response = scoped_gateway.me(scoped_gateway.issuer.token(**scopes))
+    assert response.status_code == 200
+    assert {"openid", "compute.create"} <= set(response.json()["scopes"])
