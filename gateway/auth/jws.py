@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from typing import Any
 
 from jose import jwt
 from jose.exceptions import ExpiredSignatureError, JOSEError
+
+log = logging.getLogger(__name__)
 
 MAX_TOKEN_BYTES = 16 * 1024
 # Access tokens live minutes to hours; a far-future exp (1e300) would otherwise never expire.
@@ -100,6 +103,11 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
     except ExpiredSignatureError:
         raise TokenRejected("The token has expired.") from None
     except (JOSEError, TypeError, ValueError, OverflowError, KeyError):
+        raise TokenRejected("The token's signature or claims are not valid.") from None
+    except Exception as exc:
+        # Whatever else python-jose or cryptography may raise on hostile input: still a refusal,
+        # never a 500 (and logged, since it would be worth a look).
+        log.warning("token verification raised %s; refused", type(exc).__name__)
         raise TokenRejected("The token's signature or claims are not valid.") from None
     now = time.time() if now is None else now
     if now > claims["exp"] + leeway:

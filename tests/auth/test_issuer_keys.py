@@ -149,6 +149,15 @@ def test_unusable_keys_in_the_jwks_are_skipped_and_the_signing_key_still_works()
     run(scenario)
 
 
+@pytest.mark.parametrize("broken", [{"n": "AA"}, {"n": "", "e": ""}, {"n": 5, "e": None},
+                                    {"n": "!!"}, {"n": "AQAB" * 100, "e": "AA"}])
+def test_a_malformed_published_key_refuses_the_token_without_an_error(broken: dict[str, Any]):
+    async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
+        issuer.published = [{**issuer.key.public_jwk, **broken}]
+        await refused(verifier, issuer.token())
+    run(scenario)
+
+
 def test_two_published_keys_with_the_same_kid_are_not_guessed_between():
     async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
         issuer.published.append({**SigningKey("twin").public_jwk, "kid": issuer.key.kid})
