@@ -87,10 +87,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return asyncio.run(_dev(args))
 
 
-def cmd_sim(args: argparse.Namespace) -> int:
-    from gateway.sim.cli import run_sim
+def cmd_sim(argv: list[str]) -> int:
+    # The sim parses its own options, so `gateway serve` never imports the simulated cluster.
+    from gateway.sim.cli import main as sim_main
 
-    return run_sim(args)
+    return sim_main(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,14 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--job-specs", type=Path, default=Path("job_specs"))
     dev.set_defaults(func=cmd_dev)
 
-    sim = sub.add_parser("sim", help="the simulated cluster alone (Marathon, Chronos, Mesos)")
-    sim.set_defaults(func=cmd_sim)
-    try:
-        from gateway.sim.cli import add_sim_arguments
-    except ImportError:
-        pass
-    else:
-        add_sim_arguments(sim)
+    # Listed for --help only; main() hands `gateway sim ...` to the sim's own parser.
+    sub.add_parser("sim", help="the simulated cluster alone (see `gateway sim --help`)")
     from gateway.client import add_client_commands
 
     add_client_commands(sub)  # deploy, list, show, delete, logs, jobs ...
@@ -129,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim"]:
+        return cmd_sim(argv[1:])
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

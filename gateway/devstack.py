@@ -67,7 +67,7 @@ class DevStack:
         await self._start_server(issuer_server)
         settings = Settings(**{
             "oidc_issuers": [issuer_url],
-            "marathon_url": sim.marathon_url,
+            "marathon_url": sim.marathon_url or "",
             "chronos_url": sim.chronos_url or "",
             "mesos_url": sim.mesos_url,
             "lb_host": self._host,
@@ -78,7 +78,7 @@ class DevStack:
         })
         gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)
         await self._start_server(gateway_server)
-        self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url,
+        self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url or "",
                             chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,
                             issuer_url=issuer_url, tokens=self.issuer.demo_tokens())
         return self.info
