@@ -111,6 +111,8 @@ class MesosMaster:
             runner.cancel()
         for runner in runners:
             await runner.wait()
+        for task in self._tasks.values():
+            self._ports.release(task.ports)
 
     # -- frameworks -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -17,6 +18,8 @@ from typing import Any, TextIO
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos.behaviour import Behaviour, behaviour_of
 from gateway.sim.mesos.model import Task, TaskState
+
+log = logging.getLogger(__name__)
 
 Emit = Callable[[Task, TaskState, str], None]
 
@@ -75,19 +78,28 @@ class TaskRunner:
         try:
             await self._life(stdout, stderr)
         except asyncio.CancelledError:
+            # Close the listeners before reporting: a terminal update frees the ports, and
+            # the master closes their sockets.
+            self._close_servers()
             if self._killing:
                 stdout.write(f"Received kill for task {task.task_id}\n")
                 self._emit(task, TaskState.KILLED, "Command terminated with signal Terminated")
             raise
         except Exception as exc:
             # A simulation bug must still end the task, or its resources stay taken forever.
+            log.exception("simulated executor of %s failed", task.task_id)
+            self._close_servers()
             self._emit(task, TaskState.FAILED, f"Executor failed: {exc}")
-            raise
         finally:
-            for server in self._servers:
-                server.close()
+            self._close_servers()
             stdout.close()
             stderr.close()
+
+    def _close_servers(self) -> None:
+        servers, self._servers = self._servers, []
+        for server in servers:
+            with contextlib.suppress(OSError, ValueError):
+                server.close()
 
     async def _life(self, stdout: TextIO, stderr: TextIO) -> None:
         task, behaviour = self.task, self._behaviour
@@ -141,8 +153,7 @@ class TaskRunner:
     def _exit(self, code: int, stdout: TextIO, stderr: TextIO) -> None:
         task = self.task
         task.exit_code = code
-        for server in self._servers:
-            server.close()
+        self._close_servers()
         if code == 0:
             stdout.write(f"Command exited with status 0 (pid: {id(self) % 32768})\n")
             self._emit(task, TaskState.FINISHED, "Command exited with status 0")
