@@ -146,3 +146,12 @@ async def test_odd_bodies_get_marathon_shaped_client_errors(
     response = await marathon.post("/v2/apps", json=body)
     assert response.status_code in (400, 422)
     assert response.json()["message"] in ("Invalid JSON", "Object is not valid")
+
+
+async def test_unknown_paths_and_methods_answer_json_like_jersey(
+    marathon: httpx.AsyncClient,
+) -> None:
+    missing = await marathon.get("/v2/nothing-here")
+    assert (missing.status_code, missing.json()) == (404, {"message": "HTTP 404 Not Found"})
+    wrong = await marathon.delete("/v2/queue")
+    assert (wrong.status_code, wrong.json()) == (405, {"message": "HTTP 405 Method Not Allowed"})

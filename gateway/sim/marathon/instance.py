@@ -16,6 +16,7 @@ import logging
 
 from kazoo.client import KazooClient
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -222,7 +223,11 @@ class MarathonInstance:
             routes.append(Route("/__sim__/leader-loss", self._leader_loss, methods=["POST"]))
         app: ASGIApp = Starlette(
             routes=routes,
-            exception_handlers={MarathonError: _marathon_error, Exception: _internal_error},
+            exception_handlers={
+                MarathonError: _marathon_error,
+                HTTPException: _jersey_error,
+                Exception: _internal_error,
+            },
         )
         app = LeaderProxyMiddleware(app, self)
         if self.faults is not None:
@@ -247,6 +252,14 @@ class MarathonInstance:
 async def _marathon_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MarathonError)
     return exc.response()
+
+
+async def _jersey_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods: Jersey's WebApplicationException as Marathon maps it."""
+    assert isinstance(exc, HTTPException)
+    phrase = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
+    return JSONResponse({"message": f"HTTP {exc.status_code} {phrase}"},
+                        status_code=exc.status_code)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
