@@ -3,6 +3,7 @@ deployment, from deploy to delete, on CPUs and GPUs, reached through a real HAPr
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,7 +81,9 @@ def test_a_module_lives_from_deploy_to_delete(stack, body, image, gpus):
     assert restarted.status_code == 202, restarted.text
     again = stack.wait_until(deployment["id"], lambda d: d["status"] == "running" and any(
         t["id"] != first_task for t in d["tasks"]))
-    assert again["status"] == "running" and again["tasks"][0]["id"] != first_task, again
+    assert again["status"] == "running" and again["tasks"][0]["id"] != first_task, (
+        again["status_reason"], [(t["id"][-20:], t["state"], t.get("ports"), t.get("healthCheckResults"))
+                                 for t in stack.marathon.get(f"/v2/apps{app_id}").json()["app"]["tasks"]])
 
     assert stack.delete(deployment["id"]).status_code == 204
     assert stack.get(deployment["id"]).status_code == 404
@@ -208,3 +211,31 @@ def test_marathon_refusing_an_app_is_a_clear_problem_and_leaves_nothing(marathon
     assert stack.marathon_app_ids() == []
     listed = stack.gateway.get("/v1/deployments", headers=stack.as_user("alice")).json()
     assert listed["items"] == []
+
+
+def test_a_notebook_with_storage_gets_its_secrets_only_in_the_forms_the_task_reads(stack):
+    body = {"module": "generic-dev", "service": "jupyter",
+            "hardware": {"cpus": 1, "memory": 2048, "disk": 1024},
+            "jupyter_password": "notebook-password-e2e",
+            "storage": {"rclone_url": "https://nc.example.org/remote.php/webdav/",
+                        "rclone_vendor": "nextcloud", "rclone_user": "DEEP-IAM-alice",
+                        "rclone_password": "storage-password-e2e"}}
+    deployment = _create(stack, body)
+    try:
+        ready = stack.wait_for(deployment["id"], "running")
+        assert ready["status"] == "running", ready
+        assert ready["main_endpoint"] == ready["endpoints"]["ide"]
+        env = stack.marathon.get(f"/v2/apps/gateway/{deployment['id']}").json()["app"]["env"]
+        assert env["jupyterPASSWORD"] == "notebook-password-e2e"
+        assert env["RCLONE_CONFIG_RSHARE_PASS"] != "storage-password-e2e"
+        revealed = subprocess.run(["rclone", "reveal", env["RCLONE_CONFIG_RSHARE_PASS"]],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        assert revealed == "storage-password-e2e"
+        seen = [stack.get(deployment["id"]).text,
+                stack.gateway.get("/v1/deployments", headers=stack.as_user("alice")).text,
+                stack.gateway.get(f"/v1/deployments/{deployment['id']}/logs",
+                                  headers=stack.as_user("alice")).text]
+        for text in seen:
+            assert "notebook-password-e2e" not in text and "storage-password-e2e" not in text
+    finally:
+        _delete_all(stack, deployment["id"])
