@@ -9,6 +9,7 @@ token; the authorization rules run on every request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from gateway.auth.cache import VerifiedTokenCache
+from gateway.auth.cache import VerifiedTokenCache, token_digest
 from gateway.auth.groups import carries_groups, groups_from_claims, token_scopes
 from gateway.auth.issuer import TrustedIssuer
 from gateway.auth.jws import TokenRejected, looks_like_id_token, parse_unverified, verify_signed
@@ -45,20 +46,33 @@ class TokenVerifier:
                                    settings.oidc_required_scopes)
         self.cache: VerifiedTokenCache[tuple[Identity, bool]] = (
             cache if cache is not None else VerifiedTokenCache())
+        self._inflight: dict[bytes, asyncio.Future[tuple[Identity, bool]]] = {}
 
     async def verify(self, token: str) -> Identity:
         """The caller behind ``token``: 401 if it is not a valid token, 403 if not allowed in."""
-        now = self._wall_clock()
-        cached = self.cache.get(token, now)
-        if cached is None:
-            claims = await self._verified_claims(token)
-            identity, complete = await self._identity(claims, token)
-            self.cache.put(token, (identity, complete), expires_at=float(claims["exp"]), now=now,
-                           max_age=None if complete else _INCOMPLETE_IDENTITY_MAX_AGE)
-        else:
-            identity, complete = cached
+        cached = self.cache.get(token, self._wall_clock())
+        identity, complete = cached if cached is not None else await self._verify_once(token)
         self.policy.authorize(identity, groups_unavailable=not complete)
         return identity
+
+    async def _verify_once(self, token: str) -> tuple[Identity, bool]:
+        # Parallel requests with one new token share one verification (and userinfo call).
+        key = token_digest(token)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._verify_fresh(token))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # shield: one caller going away must not cancel the others' verification.
+        return await asyncio.shield(task)
+
+    async def _verify_fresh(self, token: str) -> tuple[Identity, bool]:
+        claims = await self._verified_claims(token)
+        identity, complete = await self._identity(claims, token)
+        self.cache.put(token, (identity, complete), expires_at=float(claims["exp"]),
+                       now=self._wall_clock(),
+                       max_age=None if complete else _INCOMPLETE_IDENTITY_MAX_AGE)
+        return identity, complete
 
     async def _verified_claims(self, token: str) -> dict[str, Any]:
         algorithms = self._settings.oidc_algorithms

@@ -184,6 +184,28 @@ def test_a_verified_token_is_not_verified_again(monkeypatch: pytest.MonkeyPatch)
     assert len(decoded) == 1
 
 
+def test_parallel_requests_with_one_new_token_share_one_verification(
+        monkeypatch: pytest.MonkeyPatch):
+    from gateway.auth import jws
+    decoded: list[str] = []
+    real_decode = jws.jwt.decode
+    monkeypatch.setattr(jws.jwt, "decode",
+                        lambda token, *a, **k: decoded.append(token) or real_decode(token, *a, **k))
+
+    async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
+        issuer.userinfo["alice"] = {"groups": ["deep"]}
+        token = issuer.token("alice", groups=...)
+        identities = await asyncio.gather(*(verifier.verify(token) for _ in range(20)))
+        assert {identity.groups for identity in identities} == {frozenset({"deep"})}
+        forged = token[:-6] + "AAAAAA"
+        results = await asyncio.gather(*(verifier.verify(forged) for _ in range(5)),
+                                       return_exceptions=True)
+        assert all(isinstance(result, Unauthorized) for result in results)
+    issuer = run(scenario)
+    assert len(issuer.userinfo_tokens) == 1
+    assert len(decoded) == 2  # the token once, the forgery once
+
+
 def test_a_cached_token_is_forgotten_when_it_expires():
     async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
         token = issuer.token(exp=int(wall.now) + 60)
