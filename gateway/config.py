@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -11,7 +12,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
 
-_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def _split_commas(value: object) -> object:
@@ -21,8 +21,17 @@ def _split_commas(value: object) -> object:
 
 
 def is_loopback_url(url: str) -> bool:
+    """Whether the URL's host is this machine: localhost or a loopback address.
+
+    Parsed as an address, not matched as text: ``127.evil.example`` is not loopback.
+    """
     host = urlsplit(url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class QuotaLimits(BaseModel):

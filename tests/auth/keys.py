@@ -115,6 +115,7 @@ class LocalIssuer:
         self.userinfo: dict[str, dict[str, Any]] = {}  # sub -> claims
         self.userinfo_status = 200
         self.userinfo_tokens: list[str] = []
+        self.discovery_changes: dict[str, Any] = {}
         self.host = httpx.URL(issuer).host
 
     @property
@@ -149,7 +150,7 @@ class LocalIssuer:
             return httpx.Response(200, json={
                 "issuer": self.issuer, "jwks_uri": f"{base}/jwk",
                 "userinfo_endpoint": f"{base}/userinfo",
-                "id_token_signing_alg_values_supported": ["RS256"]})
+                "id_token_signing_alg_values_supported": ["RS256"], **self.discovery_changes})
         if path.endswith("/jwk"):
             return self.jwks_answer or httpx.Response(200, json={"keys": self.published})
         if path.endswith("/userinfo"):

@@ -128,6 +128,16 @@ def test_an_issuer_that_cannot_be_reached_fails_closed(fault: str):
     assert issuer.calls.count("/.well-known/openid-configuration") == 1  # no retry storm
 
 
+@pytest.mark.parametrize("jwks_uri", ["http://iam.test/jwk", "file:///etc/passwd", None, 42])
+def test_a_discovery_document_pointing_to_keys_over_plain_http_is_not_followed(jwks_uri: object):
+    async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
+        issuer.discovery_changes = {"jwks_uri": jwks_uri}
+        error = await refused(verifier, issuer.token())
+        assert "cannot be reached" in error.detail
+    issuer = run(scenario)
+    assert issuer.calls == ["/.well-known/openid-configuration"]
+
+
 def test_keys_we_already_have_keep_working_while_the_issuer_is_down():
     async def scenario(verifier: TokenVerifier, issuer: LocalIssuer, clock: Clock, wall: Wall):
         await verifier.verify(issuer.token("alice"))

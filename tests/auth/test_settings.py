@@ -39,6 +39,7 @@ def test_the_defaults_check_rs256_tokens_without_audience_or_required_groups():
 
 
 @pytest.mark.parametrize("issuer", ["http://iam.example.org/", "ftp://iam.example.org/",
+                                    "http://127.evil.example/", "http://localhost.evil.example/",
                                     "iam.example.org", "https://iam.example.org/?x=1"])
 def test_an_issuer_that_is_not_https_or_not_a_plain_url_is_refused_at_start(
         monkeypatch: pytest.MonkeyPatch, issuer: str):
@@ -46,7 +47,8 @@ def test_an_issuer_that_is_not_https_or_not_a_plain_url_is_refused_at_start(
         _from_env(monkeypatch, GATEWAY_OIDC_ISSUERS=issuer)
 
 
-@pytest.mark.parametrize("issuer", ["http://127.0.0.1:9400", "http://localhost:8080/"])
+@pytest.mark.parametrize("issuer", ["http://127.0.0.1:9400", "http://localhost:8080/",
+                                    "http://[::1]:9400/realms/test", "http://127.0.0.2/"])
 def test_plain_http_issuers_are_accepted_on_loopback_only(monkeypatch: pytest.MonkeyPatch,
                                                           issuer: str):
     assert _from_env(monkeypatch, GATEWAY_OIDC_ISSUERS=issuer).oidc_issuers == [issuer]
