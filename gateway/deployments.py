@@ -148,7 +148,7 @@ class Deployments:
     async def usage(self, owner: str) -> Usage:
         """Quota usage source: every app of the owner holds or waits for its resources."""
         total = Usage()
-        for app in await self._marathon.list_apps(specs.owner_selector(owner)):
+        for app in await self._marathon.list_apps(specs.owner_selector(owner), with_tasks=False):
             instances = int(app.get("instances", 1))
             total += Usage(cpus=float(app.get("cpus", 0)) * instances,
                            memory=int(app.get("mem", 0)) * instances,

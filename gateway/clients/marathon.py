@@ -35,11 +35,12 @@ class MarathonClient:
             raise UpstreamError("Marathon answered with an unexpected document.")
         return app
 
-    async def list_apps(self, label_selector: str) -> list[dict[str, Any]]:
-        response = await self._upstream.request(
-            "GET", "/v2/apps",
-            params={"label": label_selector, "embed": ["apps.tasks", "apps.lastTaskFailure"]},
-            idempotent=True)
+    async def list_apps(self, label_selector: str, *, with_tasks: bool = True) -> list[dict[str, Any]]:
+        """Apps matching a label selector; ``with_tasks=False`` for resource sums (cheaper)."""
+        params: dict[str, Any] = {"label": label_selector}
+        if with_tasks:
+            params["embed"] = ["apps.tasks", "apps.lastTaskFailure"]
+        response = await self._upstream.request("GET", "/v2/apps", params=params, idempotent=True)
         apps = _json_or_raise(response, what="apps").get("apps")
         return [a for a in apps if isinstance(a, dict)] if isinstance(apps, list) else []
 
