@@ -98,7 +98,8 @@ class HealthMonitor:
         if protocol == "COMMAND":
             return None  # a command check runs in the task; the simulated process passes it
         port = check.get("port") or (task.ports[check.get("portIndex", 0)] if task.ports else 0)
-        timeout = self._clock.real_seconds(check["timeoutSeconds"])
+        # An accelerated clock must not shrink timeouts below what a loopback round trip needs.
+        timeout = max(0.5, self._clock.real_seconds(check["timeoutSeconds"]))
         if protocol in ("TCP", "MESOS_TCP"):
             try:
                 _, writer = await asyncio.wait_for(
