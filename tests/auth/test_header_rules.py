@@ -104,3 +104,16 @@ def test_the_bearer_scheme_name_is_case_insensitive(gateway: Gateway, scheme: st
     token = gateway.issuer.token()
     response = gateway.get("/v1/me", None, headers={"Authorization": f"{scheme} {token}"})
     assert response.status_code == 200
+
+
+def test_tokens_never_appear_in_the_logs(gateway: Gateway, caplog: pytest.LogCaptureFixture):
+    caplog.set_level("DEBUG")
+    gateway.issuer.userinfo_status = 500
+    tokens = [gateway.issuer.token(), gateway.issuer.token(groups=...),
+              gateway.issuer.token(iss="https://rogue.test/"), gateway.issuer.token(exp=1)]
+    for token in tokens:
+        gateway.me(token)
+    assert caplog.records  # the refusals are logged...
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for token in tokens:  # ...but no token, nor any of its parts
+        assert all(part not in logged for part in token.split("."))
