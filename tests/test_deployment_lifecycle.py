@@ -3,6 +3,7 @@ deployment, from deploy to delete, on CPUs and GPUs, reached through a real HAPr
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -237,5 +238,36 @@ def test_a_notebook_with_storage_gets_its_secrets_only_in_the_forms_the_task_rea
                                   headers=stack.as_user("alice")).text]
         for text in seen:
             assert "notebook-password-e2e" not in text and "storage-password-e2e" not in text
+    finally:
+        _delete_all(stack, deployment["id"])
+
+
+@pytest.fixture(scope="module")
+def vhost_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _stack(tmp_path_factory.mktemp("vhost-specs"), lb_domain="deep.example.org")
+
+
+def test_with_a_domain_each_port_is_reached_by_its_virtual_host_through_haproxy(vhost_stack,
+                                                                                tmp_path):
+    stack = vhost_stack
+    deployment = _create(stack, CPU_MODULE)
+    try:
+        ready = stack.wait_for(deployment["id"], "running")
+        assert ready["status"] == "running", ready
+        api_host = f"api-{deployment['id']}.deep.example.org"
+        assert ready["endpoints"]["api"] == f"http://{api_host}/"
+        apps = stack.marathon.get("/v2/apps", params={"embed": "apps.tasks"}).json()["apps"]
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            http_port = sock.getsockname()[1]
+        published = marathon_lb_config(apps, http_port=http_port)
+        with HAProxy(tmp_path, published.text) as haproxy:
+            haproxy.start([http_port])
+            answer = httpx.get(f"http://127.0.0.1:{http_port}/", headers={"Host": api_host},
+                               timeout=5)
+        assert answer.status_code == 200, answer.text
+        app = next(a for a in apps if a["id"] == f"/gateway/{deployment['id']}")
+        assert answer.json()["app"] == app["id"]
+        assert answer.json()["port"] == app["tasks"][0]["ports"][0]  # the api port, $PORT0
     finally:
         _delete_all(stack, deployment["id"])
