@@ -28,7 +28,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport()
         self._no_effect = no_effect
         self.reached: Counter[str] = Counter()
-        # (when, "host:port") of every answer, to see when the gateway began using a leader.
+        # (when, "host:port") of every served answer, to see when the gateway began using a leader.
         self.answers: list[tuple[float, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -45,7 +45,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             await response.aread()
             if not self._no_effect(response):
                 self.reached[key] += 1
-        self.answers.append((time.monotonic(), f"{request.url.host}:{request.url.port}"))
+        if response.status_code < 500:  # a 5xx "no leader" is not the leader serving
+            self.answers.append((time.monotonic(), f"{request.url.host}:{request.url.port}"))
         return response
 
     def first_answer_from(self, url: str, after: float) -> float | None:
