@@ -106,7 +106,18 @@ class Task(BaseModel):
     healthy: bool | None = Field(None, description="Health-check result; null before the first.")
 
 
+_DEPLOYMENT_EXAMPLE: JsonValue = {
+    "id": "3f9c0e2a7b41d8c6e5a90b12", "owner": "0744bb3423df4e4421a5fa726ff936ae",
+    "module": "image-classification-tf", "image": "deephdc/deep-oc-image-classification-tf:gpu",
+    "service": "deepaas", "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 1},
+    "description": "plant classifier retraining", "created_at": "2026-11-29T12:00:00Z",
+    "status": "waiting", "status_reason": "Waiting for resources: no agent has enough free GPUs.",
+    "endpoints": {}, "main_endpoint": None, "tasks": []}
+
+
 class Deployment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_DEPLOYMENT_EXAMPLE]})
+
     id: str
     owner: str
     module: str | None = None
