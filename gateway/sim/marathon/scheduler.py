@@ -139,7 +139,11 @@ class MarathonScheduler:
         history[version] = copy.deepcopy(app)
         for stale in list(history)[:-_MAX_VERSIONS]:
             del history[stale]
-        self.runtime.setdefault(app_id, AppRuntime())
+        runtime = self.runtime.setdefault(app_id, AppRuntime())
+        if config_change:
+            # A new configuration starts without the old one's launch backoff.
+            runtime.failures = 0
+            runtime.not_before = 0.0
         self._save(app_id)
         actions = [action] if action != "StartApplication" else [action, "ScaleApplication"]
         deployment = Deployment(app_id, version, actions)
