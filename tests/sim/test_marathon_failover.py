@@ -125,6 +125,19 @@ async def test_a_leader_loss_fault_hands_leadership_to_the_standby(zk_hosts: str
         assert not first.is_leader
 
 
+async def test_a_standby_with_credentials_forwards_the_callers_basic_auth(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts,
+                       credentials=("ops", "pw"))
+    async with SimCluster(config) as sim:
+        standby = sim.marathons[1]
+        async with httpx.AsyncClient(base_url=standby.url, timeout=10) as client:
+            refused = await client.get("/v2/apps")
+            allowed = await client.get("/v2/apps", auth=("ops", "pw"))
+        assert refused.status_code == 401
+        assert allowed.status_code == 200 and allowed.json() == {"apps": []}
+        assert allowed.headers["X-Marathon-Via"] == f"1.1 {standby.host_port}"
+
+
 async def test_the_mesos_master_registers_master_info_under_mesos(zk_hosts: str) -> None:
     config = SimConfig(agents=1, marathon_instances=1, chronos_instances=0, zk_hosts=zk_hosts)
     async with SimCluster(config) as sim:
