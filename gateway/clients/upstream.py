@@ -1,10 +1,15 @@
 """Calls to the current leader of one scheduler, carried across a leader change.
 
 The leader is looked up for every call, so a new leader is used as soon as discovery knows it.
-When the call meets a dead leader or a standby with no leader, it waits (briefly) for the next
-leader and is sent once more, but only when sending it twice cannot do anything twice: the
-request never left (connection refused), or the call is idempotent. Otherwise the caller gets a
-503 problem that names the scheduler.
+When a call meets a dead leader or one that knows no leader, it waits for the next leader (up
+to ``leader_wait``) and goes again, but only where that cannot do anything twice:
+
+* the request never left (connection refused), or the answer proves nothing was done
+  (Marathon's and Mesos' "no leader"): any call goes again, also to a leader still taking office;
+* the call is idempotent: it goes again once; and it does not wait on a deposed leader that
+  holds it, but moves to the new leader as soon as one is elected;
+* anything else (a submission whose answer was lost): a 503 problem naming the scheduler and
+  saying the change may have been applied.
 
 Only the gateway's own Basic credentials are sent upstream; the user's token never is, and no
 inbound header is copied.
@@ -43,6 +48,7 @@ def mesos_has_no_leader(response: httpx.Response) -> bool:
 def chronos_has_no_leader(response: httpx.Response) -> bool:
     # A Chronos standby that cannot reach the leader answers Jetty's HTML 500 with this text.
     return response.status_code == 500 and "Error proxying request to leader" in response.text
+
 
 _NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos": "The Mesos master"}
 
