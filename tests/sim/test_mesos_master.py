@@ -126,3 +126,15 @@ async def test_an_accelerated_clock_shortens_batch_durations(tmp_path: Path) -> 
         await eventually(finished, timeout=2.0)  # 60 simulated seconds = 0.1 real seconds
     finally:
         await fast.stop()
+
+
+def test_malformed_failure_knobs_fall_back_to_defaults() -> None:
+    from gateway.sim.mesos.behaviour import behaviour_of
+
+    spec = TaskSpec("x", Resources(cpus=0.1), env={"SIM_FAIL": "exit:three:soon",
+                                                   "SIM_DURATION": "long"})
+    behaviour = behaviour_of(spec)
+    assert (behaviour.exit_code, behaviour.exit_after) == (1, 1.0)
+    batch = behaviour_of(TaskSpec("y", Resources(), kind="batch", command="sleep 5; exit 4",
+                                  env={"SIM_EXIT_CODE": "7"}))
+    assert (batch.duration, batch.exit_code) == (5.0, 7)

@@ -26,6 +26,13 @@ class Behaviour:
     exit_code: int = 0
 
 
+def _number(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default  # a typo in a test knob must not wedge the task
+
+
 def behaviour_of(spec: TaskSpec) -> Behaviour:
     raw = spec.env.get("SIM_FAIL") or spec.labels.get("SIM_FAIL") or ""
     mode, _, rest = raw.partition(":")
@@ -38,11 +45,11 @@ def behaviour_of(spec: TaskSpec) -> Behaviour:
     if mode == "no-listen":
         return Behaviour(listen=False, duration=duration, exit_code=exit_code)
     if mode == "unhealthy":
-        after = float(params[0]) if params else 0.0
+        after = _number(params[0] if params else None, 0.0)
         return Behaviour(unhealthy_after=after, duration=duration, exit_code=exit_code)
     if mode == "exit":
-        code = int(params[0]) if params else 1
-        after = float(params[1]) if len(params) > 1 else 1.0
+        code = int(_number(params[0] if params else None, 1))
+        after = _number(params[1] if len(params) > 1 else None, 1.0)
         return Behaviour(exit_after=after, duration=after, exit_code=code)
     return Behaviour(duration=duration, exit_code=exit_code)
 
@@ -57,8 +64,6 @@ def _batch_outcome(spec: TaskSpec) -> tuple[float, int]:
         duration = float(match.group(1))
     if match := _EXIT.search(command):
         exit_code = int(match.group(1))
-    if "SIM_DURATION" in spec.env:
-        duration = float(spec.env["SIM_DURATION"])
-    if "SIM_EXIT_CODE" in spec.env:
-        exit_code = int(spec.env["SIM_EXIT_CODE"])
+    duration = _number(spec.env.get("SIM_DURATION"), duration)
+    exit_code = int(_number(spec.env.get("SIM_EXIT_CODE"), exit_code))
     return duration, exit_code
