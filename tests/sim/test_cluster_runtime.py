@@ -41,6 +41,12 @@ async def test_an_app_waits_for_a_gpu_with_insufficient_gpus_and_starts_when_one
 
     await eventually(second_queued_for_gpus)
     assert (await _app(marathon, "/second"))["tasksRunning"] == 0
+    detailed = (await marathon.get("/v2/queue", params={"embed": "lastUnusedOffers"})).json()
+    (entry,) = [q for q in detailed["queue"] if q["app"]["id"] == "/second"]
+    (offer,) = entry["lastUnusedOffers"]
+    assert offer["reason"] == ["InsufficientGpus"]
+    gpus = next(r for r in offer["offer"]["resources"] if r["name"] == "gpus")
+    assert gpus["scalar"] == 0.0
     await marathon.delete("/v2/apps/first")
 
     async def second_running() -> bool:

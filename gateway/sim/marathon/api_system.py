@@ -71,7 +71,11 @@ class SystemApi:
         return JSONResponse({})
 
     async def queue(self, request: Request) -> Response:
-        items = [queue_item(self._scheduler, app) for app in self._scheduler.apps.values()]
+        unused = "lastUnusedOffers" in request.query_params.getlist("embed")
+        items = [
+            queue_item(self._scheduler, app, unused_offers=unused)
+            for app in self._scheduler.apps.values()
+        ]
         return JSONResponse({"queue": [i for i in items if i is not None]})
 
     async def reset_delay(self, request: Request) -> Response:

@@ -85,7 +85,9 @@ def app_info(
     return out
 
 
-def queue_item(scheduler: MarathonScheduler, app: dict[str, Any]) -> dict[str, Any] | None:
+def queue_item(
+    scheduler: MarathonScheduler, app: dict[str, Any], *, unused_offers: bool = False
+) -> dict[str, Any] | None:
     runtime = scheduler.runtime.get(app["id"])
     if runtime is None:
         return None
@@ -128,11 +130,40 @@ def queue_item(scheduler: MarathonScheduler, app: dict[str, Any]) -> dict[str, A
     if last_offer:
         summary["lastUnusedOfferAt"] = iso_format(last_offer)
     since = min((p.since for p in pending), default=now)
+    extra: dict[str, Any] = {}
+    if unused_offers:
+        extra["lastUnusedOffers"] = [
+            _unused_offer(scheduler, agent_id, [r.value for r in why], launch.last_offer_at)
+            for launch in pending
+            for agent_id, why in launch.declined_by
+        ]
     return {
+        **extra,
         "app": dict(app),
         "count": waiting,
         "role": "*",
         "delay": {"timeLeftSeconds": int(left), "overdue": left <= 0},
         "since": iso_format(since),
         "processedOffersSummary": summary,
+    }
+
+
+def _unused_offer(
+    scheduler: MarathonScheduler, agent_id: str, reasons: list[str], at: float | None
+) -> dict[str, Any]:
+    agent = scheduler.master.agents[agent_id]
+    free = agent.free
+    scalars = (("cpus", free.cpus), ("mem", free.mem), ("disk", free.disk), ("gpus", free.gpus))
+    resources: list[dict[str, Any]] = [
+        {"name": name, "scalar": float(value), "ranges": [], "set": [], "role": "*"}
+        for name, value in scalars
+    ]
+    low, high = agent.port_range
+    resources.append({"name": "ports", "scalar": 0, "ranges": [{"begin": low, "end": high}],
+                      "set": [], "role": "*"})
+    return {
+        "offer": {"id": f"{agent_id}-O{int((at or 0) * 1000)}", "agentId": agent_id,
+                  "hostname": agent.hostname, "resources": resources, "attributes": []},
+        "timestamp": iso_format(at or scheduler.clock.now()),
+        "reason": reasons,
     }

@@ -238,6 +238,7 @@ class MesosMaster:
         if placement.agent is not None:
             return self._start_task(pending, placement.agent, placement.ports)
         pending.reasons = placement.reasons
+        pending.declined_by = placement.declined_by
         pending.offers_declined += placement.offered
         return None
 

@@ -147,3 +147,5 @@ class PendingLaunch:
     offers_declined: int = 0
     last_offer_at: float | None = None
     reasons: dict[DeclineReason, int] = field(default_factory=dict)
+    # (agent id, reasons) for each agent that declined in the most recent round.
+    declined_by: list[tuple[str, list[DeclineReason]]] = field(default_factory=list)

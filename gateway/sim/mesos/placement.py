@@ -21,6 +21,7 @@ class Placement:
     ports: list[int] = field(default_factory=list)
     offered: int = 0  # agents this framework was offered
     reasons: dict[DeclineReason, int] = field(default_factory=dict)
+    declined_by: list[tuple[str, list[DeclineReason]]] = field(default_factory=list)
 
 
 def candidate_agents(agents: Iterable[Agent], framework: Framework, spec: TaskSpec) -> list[Agent]:
@@ -52,4 +53,5 @@ def place(
             return Placement(agent=agent, ports=chosen, offered=len(candidates))
         for reason in missing:
             result.reasons[reason] = result.reasons.get(reason, 0) + 1
+        result.declined_by.append((agent.agent_id, list(missing)))
     return result
