@@ -31,7 +31,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from kazoo.client import KazooClient
@@ -46,7 +45,7 @@ from gateway.sim.clock import SimClock
 from gateway.sim.mesos import AgentSpec, MesosMaster
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
+from tests.discovery.gateway_over_sim import gateway_over_sim
 from tests.discovery.stand_in import StandIn
 from tests.fixtures.zookeeper import ZooKeeperServer
 
@@ -185,7 +184,7 @@ async def marathon_scenario(zookeeper: ZooKeeperServer, rounds: int) -> list[Rou
         try:
             for _ in range(rounds):
                 leader = await gateway.sim.wait_for_marathon_leader()
-                status = await _ready(gateway)
+                status = await gateway.ready()
                 node = status["leaders"]["marathon"]["node"]
                 stop = asyncio.Event()
                 gateway.transport.reached.clear()
@@ -209,17 +208,6 @@ async def marathon_scenario(zookeeper: ZooKeeperServer, rounds: int) -> list[Rou
         finally:
             watch.close()
     return results
-
-
-async def _ready(gateway: GatewayOverSim) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while True:
-        response = await gateway.users.get("/readyz")
-        if response.status_code == 200:
-            return dict(response.json())
-        if time.monotonic() > deadline:
-            raise TimeoutError(response.text)
-        await asyncio.sleep(0.1)
 
 
 async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float) -> list[Round]:

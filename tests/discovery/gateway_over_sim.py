@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,6 +41,25 @@ class GatewayOverSim:
                   "description": description,
                   "hardware": {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}})
 
+    async def ready(self, timeout: float = 20.0) -> dict[str, Any]:
+        """Wait until /readyz says every leader is known; its body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = await self.users.get("/readyz")
+            if response.status_code == 200:
+                return dict(response.json())
+            if time.monotonic() > deadline:
+                raise TimeoutError(response.text)
+            await asyncio.sleep(0.1)
+
+    def submit_job(self, name: str) -> httpx.Request:
+        # Scheduled far ahead: the test is about the API calls, not about runs.
+        return self.users.build_request(
+            "POST", "/v1/jobs", headers=self.as_user(),
+            json={"name": name, "image": "deephdc/deep-oc-generic-dev:cpu",
+                  "command": "python job.py", "schedule": "R1/2030-01-01T00:00:00Z/P1D",
+                  "hardware": {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}})
+
     async def add_marathon(self) -> MarathonInstance:
         """Start one more Marathon instance; it joins the election behind the others."""
         sim = self.sim
@@ -49,11 +71,12 @@ class GatewayOverSim:
 
 
 @asynccontextmanager
-async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2, failover_wait: float = 8.0,
+async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2, chronoses: int = 1,
+                           failover_wait: float = 8.0,
                            gateway_zk_hosts: str | None = None) -> AsyncIterator[GatewayOverSim]:
     """``gateway_zk_hosts``: where the gateway reaches ZooKeeper, when not as the cluster does."""
     # A port range of its own: other suites running at the same time use the default one.
-    config = SimConfig(marathon_instances=marathons, chronos_instances=1, zk_hosts=zk_hosts,
+    config = SimConfig(marathon_instances=marathons, chronos_instances=chronoses, zk_hosts=zk_hosts,
                        port_range=(30000, 30999))
     async with SimCluster(config) as sim:
         issuer_socket = bind_socket("127.0.0.1")

@@ -94,7 +94,7 @@ async def test_killing_the_chronos_leader_fails_no_listing_and_repeats_no_submis
     assert following is not None and following.url == standby.url
     assert following.known_since - killed < 1.0
     assert traffic.first_success_started_after(following.known_since) is not None
-    assert len(traffic.reads) > 50
+    assert len(traffic.reads) > 20
     assert traffic.failed_reads() == []
     assert max(transport.reached.values()) == 1, "a submission reached Chronos twice"
     jobs = {j["name"] for j in listed.json()}

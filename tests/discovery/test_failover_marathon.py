@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
@@ -32,18 +31,8 @@ async def gateway(zk_hosts: str) -> AsyncIterator[GatewayOverSim]:
         yield running
 
 
-async def ready(gateway: GatewayOverSim, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = await gateway.users.get("/readyz")
-        if response.status_code == 200:
-            return dict(response.json())
-        assert time.monotonic() < deadline, response.text
-        await asyncio.sleep(0.1)
-
-
 async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_twice(gateway):
-    status = await ready(gateway)
+    status = await gateway.ready()
     leader = await gateway.sim.wait_for_marathon_leader()
     assert status["leaders"]["marathon"]["url"] == leader.url
     standby = next(m for m in gateway.sim.marathons if m is not leader)
@@ -71,7 +60,7 @@ async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_
     listed = await gateway.users.get("/v1/deployments", headers=gateway.as_user())
     descriptions = [item["description"] for item in listed.json()["items"]]
     assert sorted(descriptions) == sorted(traffic.submitted)
-    after = await ready(gateway)
+    after = await gateway.ready()
     assert after["leaders"]["marathon"]["url"] == standby.url
 
 
@@ -80,7 +69,7 @@ async def test_a_gateway_cut_off_from_zookeeper_keeps_serving_with_the_last_lead
     relay = TcpRelay(host, int(port))
     await relay.open()
     async with gateway_over_sim(zk_hosts, marathons=1, gateway_zk_hosts=relay.hosts) as gateway:
-        await ready(gateway)
+        await gateway.ready()
         await relay.cut()
         deadline = time.monotonic() + 10
         while (await gateway.users.get("/readyz")).json()["zookeeper"]["state"] == "connected":
