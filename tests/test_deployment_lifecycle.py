@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -269,5 +270,29 @@ def test_with_a_domain_each_port_is_reached_by_its_virtual_host_through_haproxy(
         app = next(a for a in apps if a["id"] == f"/gateway/{deployment['id']}")
         assert answer.json()["app"] == app["id"]
         assert answer.json()["port"] == app["tasks"][0]["ports"][0]  # the api port, $PORT0
+    finally:
+        _delete_all(stack, deployment["id"])
+
+
+def test_following_the_logs_streams_what_the_task_writes_until_it_exits(stack):
+    deployment = _create(stack, {**CPU_MODULE, "env": {"SIM_FAIL": "exit:3:3"}})
+    try:
+        ready = stack.wait_for(deployment["id"], "running")
+        assert ready["status"] == "running", ready
+        app = stack.marathon.get(f"/v2/apps/gateway/{deployment['id']}").json()["app"]
+        task_port = app["tasks"][0]["ports"][0]
+        started = time.monotonic()
+        chunks = []
+        with stack.gateway.stream("GET", f"/v1/deployments/{deployment['id']}/logs?follow=true",
+                                  headers=stack.as_user("alice"), timeout=30) as response:
+            assert response.status_code == 200
+            task_id = response.headers["x-task-id"]
+            # While the stream is open the task keeps answering (and logging) requests.
+            httpx.get(f"http://127.0.0.1:{task_port}/while-followed", timeout=5)
+            for chunk in response.iter_text():
+                chunks.append(chunk)
+        assert time.monotonic() - started < 25  # it ended by itself, with the task
+        assert task_id == ready["tasks"][0]["id"]
+        assert "/while-followed" in "".join(chunks)
     finally:
         _delete_all(stack, deployment["id"])
