@@ -4,18 +4,16 @@
 
 Scenarios, each against a real ZooKeeper (the Debian package) on loopback:
 
-* ``marathon``: the simulated cluster with two Marathon instances and the gateway over HTTP;
-  users list deployments (3 readers) and deploy (1 writer) while the leader is killed, then a
-  fresh instance joins for the next round.
-* ``chronos``: two simulated Chronos instances; each round kills the leader (it leaves the
-  election as the process exits) and starts a fresh standby.
+* ``marathon`` and ``chronos``: the simulated cluster with two instances of the scheduler and
+  the gateway over HTTP; users list (3 readers) and deploy or submit jobs (1 writer) while the
+  leader is killed (it leaves the election as its process exits), then a fresh instance joins
+  for the next round.
 * ``crash``: the leader's port closes but ZooKeeper names it until its session times out, as
-  after a kill -9 or a lost machine; two HTTP stand-ins play the schedulers.
+  after a kill -9 or a lost machine; two HTTP stand-ins play the schedulers, reached through
+  the gateway's upstream client (reads idempotent, submissions not).
 
 For each round: the time from the kill, and from ZooKeeper noticing (the leader's node gone),
 to the first answer the gateway got from the new leader; and the client requests that failed.
-Readers list in a loop (idempotent); one writer submits new deployments or jobs (not
-idempotent).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from kazoo.client import KazooClient
@@ -39,10 +38,6 @@ from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
 from gateway.discovery.election import Election
 from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
-from gateway.sim.chronos.instance import ChronosInstance
-from gateway.sim.chronos.options import ChronosOptions
-from gateway.sim.clock import SimClock
-from gateway.sim.mesos import AgentSpec, MesosMaster
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
 from tests.discovery.gateway_over_sim import gateway_over_sim
@@ -137,74 +132,43 @@ async def one_round(leaders: ZooKeeperLeaderSource, watch: NodeWatch, wait: floa
     return Round(killed, noticed, used, traffic, twice)
 
 
-async def chronos_scenario(zookeeper: ZooKeeperServer, rounds: int, workdir: Path) -> list[Round]:
-    clock = SimClock()
-    master = MesosMaster([AgentSpec(8.0, 32768.0, 102400.0, 0, (31000, 31100))], clock=clock,
-                         workdir=workdir)
-    await master.start()
-    options = ChronosOptions(zk_path=f"/bench-{uuid.uuid4().hex[:6]}/chronos/state")
-    path = f"{options.zk_path}/candidate"
-    instances: list[ChronosInstance] = []
-
-    async def add_instance() -> None:
-        instance = ChronosInstance(master, clock, options=options, zk_hosts=zookeeper.hosts)
-        await instance.start()
-        instances.append(instance)
-
-    async def kill(url: str) -> None:
-        leader = next(i for i in instances if i.url == url)
-        instances.remove(leader)
-        await leader.kill()
-
-    for _ in range(2):
-        await add_instance()
-    watch = NodeWatch(zookeeper.hosts, path)
-    leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
-                                    {"chronos": Election(path, "curator")})
-    await leaders.start()
+async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int, scheduler: str) -> list[Round]:
+    """Users list and submit through the gateway's HTTP API while the scheduler's leader dies;
+    a fresh instance joins after each round so that two always contend."""
+    marathon = scheduler == "marathon"
     results = []
-    try:
-        for _ in range(rounds):
-            results.append(await one_round(leaders, watch, 5.0, kill))
-            await add_instance()
-    finally:
-        await leaders.stop()
-        watch.close()
-        for instance in instances:
-            await instance.stop()
-        await master.stop()
-    return results
-
-
-async def marathon_scenario(zookeeper: ZooKeeperServer, rounds: int) -> list[Round]:
-    """Users list and deploy through the gateway's HTTP API while the Marathon leader dies."""
-    results = []
-    async with gateway_over_sim(zookeeper.hosts) as gateway:
-        watch = NodeWatch(zookeeper.hosts, "/marathon/leader-curator")
+    async with gateway_over_sim(zookeeper.hosts, marathons=2 if marathon else 1,
+                                chronoses=1 if marathon else 2) as gateway:
+        sim = gateway.sim
+        instances: list[Any] = sim.marathons if marathon else sim.chronoses
+        path = "/marathon/leader-curator" if marathon else "/chronos/state/candidate"
+        route = "/v1/deployments" if marathon else "/v1/jobs"
+        submit = gateway.deploy if marathon else gateway.submit_job
+        watch = NodeWatch(zookeeper.hosts, path)
         try:
             for _ in range(rounds):
-                leader = await gateway.sim.wait_for_marathon_leader()
                 status = await gateway.ready()
-                node = status["leaders"]["marathon"]["node"]
+                old_url, node = (status["leaders"][scheduler][key] for key in ("url", "node"))
+                leader = next(i for i in instances if i.url == old_url)
                 stop = asyncio.Event()
                 gateway.transport.reached.clear()
                 running = asyncio.create_task(drive(
-                    read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
-                    write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop,
-                    write_pause=0.1))
+                    read=lambda: gateway.users.get(route, headers=gateway.as_user()),
+                    write=lambda name: gateway.users.send(submit(f"{name}-{uuid.uuid4().hex[:6]}")),
+                    stop=stop, write_pause=0.1))
                 await asyncio.sleep(0.5)
                 killed = time.monotonic()
-                await gateway.sim.kill_marathon(gateway.sim.marathons.index(leader))
-                gateway.sim.marathons.remove(leader)
+                await leader.stop()  # what SimCluster.kill_marathon / kill_chronos do
+                instances.remove(leader)
                 noticed = await watch.gone_at(node)
-                new = await gateway.sim.wait_for_marathon_leader()
+                new_url = (await gateway.ready())["leaders"][scheduler]["url"]
                 await asyncio.sleep(1.0)
                 stop.set()
                 traffic = await running
-                used = gateway.transport.first_answer_from(new.url, killed)
+                used = gateway.transport.first_answer_from(new_url, killed)
                 twice = sum(1 for count in gateway.transport.reached.values() if count > 1)
                 results.append(Round(killed, noticed, used, traffic, twice))
-                await gateway.add_marathon()
+                await (gateway.add_marathon() if marathon else gateway.add_chronos())
         finally:
             watch.close()
     return results
@@ -268,11 +232,11 @@ def report(name: str, results: list[Round]) -> None:
     print(f"  ZooKeeper noticed, after the kill:           "
           f"{ms([r.noticed - r.killed for r in results])}")
     print(f"  slowest listing during a failover:           {ms([r.slowest_read for r in results])}")
-    print(f"  listings (idempotent) failed:                "
+    print(f"  listings failed:                             "
           f"{sum(len(r.traffic.failed_reads()) for r in results)} of {reads}")
-    print(f"  submissions (not idempotent) failed:         "
+    print(f"  submissions failed:                          "
           f"{sum(len(r.traffic.failed_writes()) for r in results)} of {writes}")
-    print(f"  submissions that reached a scheduler twice:  {sum(r.twice for r in results)}")
+    print(f"  submissions a scheduler received twice:      {sum(r.twice for r in results)}")
 
 
 async def main(rounds: int, session: float) -> None:
@@ -280,10 +244,9 @@ async def main(rounds: int, session: float) -> None:
         zookeeper = ZooKeeperServer(Path(tmp) / "zk")
         zookeeper.start()
         try:
-            report("marathon (simulated, through the gateway's HTTP API, leader process exits)",
-                   await marathon_scenario(zookeeper, rounds))
-            report("chronos (simulated, leader process exits)",
-                   await chronos_scenario(zookeeper, rounds, Path(tmp)))
+            for scheduler in ("marathon", "chronos"):
+                report(f"{scheduler} (simulated, through the gateway's HTTP API, leader exits)",
+                       await gateway_scenario(zookeeper, rounds, scheduler))
             report(f"crash (port closed, ZooKeeper session expires after {session:g} s)",
                    await crash_scenario(zookeeper, rounds, session))
         finally:

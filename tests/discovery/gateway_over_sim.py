@@ -70,6 +70,16 @@ class GatewayOverSim:
         return instance
 
 
+    async def add_chronos(self) -> Any:
+        """Start one more Chronos instance like the others; it joins their election."""
+        sim, model = self.sim, self.sim.chronoses[0]
+        instance = type(model)(sim.master, sim.clock, options=model.options,
+                               zk_hosts=sim.config.zk_hosts)
+        sim.chronoses.append(instance)
+        await instance.start()
+        return instance
+
+
 @asynccontextmanager
 async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2, chronoses: int = 1,
                            failover_wait: float = 8.0,
