@@ -64,15 +64,27 @@ class ImageTags(_Data):
     gpu: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
+class HardwareMinimum(_Data):
+    """What a module needs at least to work at all (e.g. a model that only fits in 8 GiB)."""
+
+    cpus: float = Field(0, ge=0)
+    memory: int = Field(0, ge=0)
+    disk: int = Field(0, ge=0)
+    gpus: int = Field(0, ge=0)
+
+
 class HardwareRange(_Data):
     default: Hardware
     max: Hardware
+    min: HardwareMinimum = Field(default_factory=HardwareMinimum)
 
     @model_validator(mode="after")
-    def _default_within_max(self) -> HardwareRange:
+    def _default_within_range(self) -> HardwareRange:
         for name in ("cpus", "memory", "disk", "gpus"):
             if getattr(self.default, name) > getattr(self.max, name):
                 raise ValueError(f"default {name} is above max {name}")
+            if getattr(self.default, name) < getattr(self.min, name):
+                raise ValueError(f"default {name} is below min {name}")
         return self
 
 
@@ -109,7 +121,8 @@ class Module(_Data):
                 for name in ("cpus", "memory", "disk", "gpus")})
 
         return self.model_copy(update={"hardware": HardwareRange(
-            default=cap(self.hardware.default), max=cap(self.hardware.max))})
+            default=cap(self.hardware.default), max=cap(self.hardware.max),
+            min=self.hardware.min)})
 
 
 class ModuleCatalog(_Data):

@@ -127,3 +127,20 @@ def test_the_operators_limits_cap_a_generous_module():
 def test_an_allowed_prefix_does_not_admit_a_look_alike_organisation():
     with pytest.raises(InvalidInput):
         _resolve({"image": "deephdc-evil/miner:latest"})
+
+
+def test_hardware_below_what_a_module_needs_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "speech-to-text-tf", "hardware": {"memory": 2048}})
+    assert caught.value.extra["errors"] == [{"field": "hardware.memory", "message": "at least 4096"}]
+    assert _resolve({"module": "speech-to-text-tf", "hardware": {"memory": 4096}}).hardware.memory \
+        == 4096
+
+
+def test_a_module_whose_default_is_below_its_minimum_is_refused_at_start(tmp_path):
+    (tmp_path / "modules.yaml").write_text(
+        "modules:\n  - name: m\n    title: M\n    image: deephdc/m\n    tags: {cpu: c, gpu: g}\n"
+        "    services: [deepaas]\n    hardware:\n      default: {memory: 1024}\n"
+        "      max: {memory: 8192}\n      min: {memory: 2048}\n")
+    with pytest.raises(CatalogError, match="default memory is below min memory"):
+        load_module_catalog(tmp_path)

@@ -83,8 +83,11 @@ def _bounded_hardware(request: DeploymentRequest, bounds: HardwareRange,
             allowed = min(allowed, getattr(limits, name))
         if getattr(hardware, name) > allowed:
             errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
+        elif getattr(hardware, name) < getattr(bounds.min, name):
+            errors.append({"field": f"hardware.{name}",
+                           "message": f"at least {getattr(bounds.min, name)}"})
     if errors:
-        raise InvalidInput("The hardware asked for is above what is allowed.", errors)
+        raise InvalidInput("The hardware asked for is outside what is allowed.", errors)
     return hardware
 
 
