@@ -296,3 +296,21 @@ def test_following_the_logs_streams_what_the_task_writes_until_it_exits(stack):
         assert "/while-followed" in "".join(chunks)
     finally:
         _delete_all(stack, deployment["id"])
+
+
+def test_a_gpu_deployment_restarts_on_its_own_gpu_when_no_other_is_free(stack):
+    first = _create(stack, GPU_MODULE, "alice")
+    second = _create(stack, GPU_MODULE, "bob")
+    try:
+        assert stack.wait_for(second["id"], "running", "bob")["status"] == "running"
+        before = stack.wait_for(first["id"], "running")
+        assert before["status"] == "running", before
+        old_task = before["tasks"][0]["id"]
+        restarted = stack.gateway.post(f"/v1/deployments/{first['id']}/restart",
+                                       headers=stack.as_user("alice"))
+        assert restarted.status_code == 202
+        after = stack.wait_until(first["id"], lambda d: d["status"] == "running" and any(
+            t["id"] != old_task for t in d["tasks"]), timeout=30)
+        assert after["status"] == "running" and after["tasks"][0]["id"] != old_task, after
+    finally:
+        _delete_all(stack, first["id"], second["id"])
