@@ -118,6 +118,8 @@ def test_a_dry_run_returns_the_chronos_job_and_sends_nothing(harness):
     ({"retries": 9}, "retries"),
     ({"hardware": {"gpus": 1}}, "hardware.gpus"),
     ({"image": "evil/miner:latest"}, "image"),
+    ({"image": None, "module": "speech-to-text-tf", "hardware": {"memory": 2048}},
+     "hardware.memory"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_reaches_chronos(harness, change, field):
     response = harness.submit(**change)

@@ -107,8 +107,12 @@ def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceT
             allowed = min(allowed, getattr(templates.limits, name))
         if getattr(hardware, name) > allowed:
             errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
+        elif getattr(hardware, name) < getattr(bounds.min, name):
+            # The module's own floor: below it the job would only fail, after waiting its turn.
+            errors.append({"field": f"hardware.{name}",
+                           "message": f"at least {getattr(bounds.min, name)}"})
     if errors:
-        raise InvalidInput("The hardware asked for is above what is allowed.", errors)
+        raise InvalidInput("The hardware asked for is outside what is allowed.", errors)
     retries = job_templates.retries.default if request.retries is None else request.retries
     if retries > job_templates.retries.max:
         raise InvalidInput(f"At most {job_templates.retries.max} retries are allowed.",
