@@ -12,27 +12,22 @@ import json
 from datetime import datetime
 from typing import Any
 
-from gateway.catalog import HardwareRange, ModuleCatalog, ServiceTemplates
+from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
-from gateway.models import DeploymentRequest, Hardware
-from gateway.models.common import reserved_env_names
+from gateway.models import DeploymentRequest
+from gateway.specs.workload import (
+    check_hardware_bounds,
+    check_user_env,
+    image_source,
+    requested_hardware,
+)
 
 OWNER_LABEL = "gateway.owner"
 KIND_LABEL = "gateway.kind"
 DEPLOYMENT_LABEL = "gateway.deployment"
 IDEMPOTENCY_LABEL = "gateway.idempotency"
 FINGERPRINT_LABEL = "gateway.request"
-HARDWARE_FIELDS = ("cpus", "memory", "disk", "gpus")
-
-
-def check_user_env(env: dict[str, str]) -> None:
-    reserved = reserved_env_names(env)
-    if reserved:
-        raise InvalidInput(
-            "Some environment variable names are reserved by the gateway or the schedulers.",
-            [{"field": f"env.{name}", "message": "reserved name"} for name in reserved],
-        )
 
 
 def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
@@ -43,52 +38,15 @@ def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
     within the module's (or, for raw images, the operator's) maximum and the operator's limits.
     """
     check_user_env(request.env)
-    if request.image and request.module:
-        raise InvalidInput("Give either a module or an image, not both.",
-                           [{"field": "image", "message": "not allowed together with module"}])
-    module = None
-    if request.module:
-        module = catalog.get(request.module)
-        if module is None:
-            raise InvalidInput(f"There is no module {request.module!r} in the catalog.",
-                               [{"field": "module", "message": "unknown module"}])
-        if request.service not in module.services:
-            raise InvalidInput(
-                f"Module {module.name!r} does not offer the {request.service} service.",
-                [{"field": "service", "message": f"one of {', '.join(module.services)}"}])
-        bounds = module.hardware
-    elif request.image:
-        if not templates.raw_images.allows(request.image):
-            raise InvalidInput("This image is not from a registry the operators allow.",
-                               [{"field": "image", "message": "image not allowed; allowed prefixes: "
-                                 + ", ".join(templates.raw_images.allowed_prefixes)}])
-        bounds = templates.raw_images.hardware
-    else:
-        raise InvalidInput("A module or an image is required.",
-                           [{"field": "module", "message": "module or image is required"}])
-    hardware = _bounded_hardware(request, bounds, templates.limits)
+    module, bounds = image_source(request.module, request.image, catalog, templates)
+    if module is not None and request.service not in module.services:
+        raise InvalidInput(
+            f"Module {module.name!r} does not offer the {request.service} service.",
+            [{"field": "service", "message": f"one of {', '.join(module.services)}"}])
+    hardware = requested_hardware(request.hardware, request.model_fields_set, bounds)
+    check_hardware_bounds(hardware, bounds, templates.limits)
     image = module.image_for(hardware.gpus) if module else str(request.image)
     return request.model_copy(update={"image": image, "hardware": hardware})
-
-
-def _bounded_hardware(request: DeploymentRequest, bounds: HardwareRange,
-                      limits: Hardware | None) -> Hardware:
-    asked = request.hardware.model_dump(exclude_unset=True) \
-        if "hardware" in request.model_fields_set else {}
-    hardware = bounds.default.model_copy(update=asked)
-    errors = []
-    for name in HARDWARE_FIELDS:
-        allowed = getattr(bounds.max, name)
-        if limits is not None:
-            allowed = min(allowed, getattr(limits, name))
-        if getattr(hardware, name) > allowed:
-            errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
-        elif getattr(hardware, name) < getattr(bounds.min, name):
-            errors.append({"field": f"hardware.{name}",
-                           "message": f"at least {getattr(bounds.min, name)}"})
-    if errors:
-        raise InvalidInput("The hardware asked for is outside what is allowed.", errors)
-    return hardware
 
 
 def marathon_app_id(group: str, deployment_id: str) -> str:

@@ -19,10 +19,16 @@ from typing import Any
 
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
-from gateway.models.common import Hardware, reserved_env_names
+from gateway.models.common import Hardware
 from gateway.models.jobs import JobRequest
 from gateway.specs.job_templates import JobTemplates
 from gateway.specs.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
+from gateway.specs.workload import (
+    check_hardware_bounds,
+    check_user_env,
+    image_source,
+    requested_hardware,
+)
 
 JOB_PREFIX = "gw-"
 OWNER_KEY_LENGTH = 32
@@ -30,7 +36,6 @@ OWNER_KEY_LENGTH = 32
 # prefix is reserved, so a user cannot set or spoof it.
 META_ENV = "GATEWAY_JOB"
 RCLONE_ENV = "RCLONE_CONFIG_RSHARE_"
-HARDWARE_FIELDS = ("cpus", "memory", "disk", "gpus")
 # Chronos' own "no schedule" default is R1/<now>/PT24H; the gateway writes it out so the job
 # JSON says what will happen.
 RUN_ONCE_PERIOD = Period(hours=24)
@@ -68,31 +73,12 @@ def is_job_id(value: str) -> bool:
 def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceTemplates,
                 job_templates: JobTemplates, *, gpus_supported: bool) -> ResolvedJob:
     """Image, hardware and retries fixed by the catalog, the raw-image policy and the templates."""
-    _check_user_env(request.env)
+    check_user_env(request.env)
     if request.timezone and not request.schedule:
         raise InvalidInput("A time zone only applies to a schedule.",
                            [{"field": "timezone", "message": "give a schedule, or leave it out"}])
-    if request.image and request.module:
-        raise InvalidInput("Give either a module or an image, not both.",
-                           [{"field": "image", "message": "not allowed together with module"}])
-    if request.module:
-        module = catalog.get(request.module)
-        if module is None:
-            raise InvalidInput(f"There is no module {request.module!r} in the catalog.",
-                               [{"field": "module", "message": "unknown module"}])
-        bounds = module.hardware
-    elif request.image:
-        if not templates.raw_images.allows(request.image):
-            raise InvalidInput("This image is not from a registry the operators allow.",
-                               [{"field": "image", "message": "image not allowed; allowed prefixes: "
-                                 + ", ".join(templates.raw_images.allowed_prefixes)}])
-        module, bounds = None, templates.raw_images.hardware
-    else:
-        raise InvalidInput("A module or an image is required.",
-                           [{"field": "module", "message": "module or image is required"}])
-    asked = request.hardware.model_dump(exclude_unset=True) \
-        if "hardware" in request.model_fields_set else {}
-    hardware = bounds.default.model_copy(update=asked)
+    module, bounds = image_source(request.module, request.image, catalog, templates)
+    hardware = requested_hardware(request.hardware, request.model_fields_set, bounds)
     if hardware.gpus > 0 and not gpus_supported:
         # Without the GPU patch Chronos never gets offers from GPU agents: the job would be
         # queued for ever with no error anywhere.
@@ -100,33 +86,13 @@ def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceT
             "This cluster's Chronos cannot run jobs with GPUs (it lacks GPU support), so such a "
             "job would wait for ever. Ask for gpus: 0, or deploy a service instead.",
             [{"field": "hardware.gpus", "message": "GPUs are not supported for jobs here"}])
-    errors = []
-    for name in HARDWARE_FIELDS:
-        allowed = getattr(bounds.max, name)
-        if templates.limits is not None:
-            allowed = min(allowed, getattr(templates.limits, name))
-        if getattr(hardware, name) > allowed:
-            errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
-        elif getattr(hardware, name) < getattr(bounds.min, name):
-            # The module's own floor: below it the job would only fail, after waiting its turn.
-            errors.append({"field": f"hardware.{name}",
-                           "message": f"at least {getattr(bounds.min, name)}"})
-    if errors:
-        raise InvalidInput("The hardware asked for is outside what is allowed.", errors)
+    check_hardware_bounds(hardware, bounds, templates.limits)
     retries = job_templates.retries.default if request.retries is None else request.retries
     if retries > job_templates.retries.max:
         raise InvalidInput(f"At most {job_templates.retries.max} retries are allowed.",
                            [{"field": "retries", "message": f"at most {job_templates.retries.max}"}])
     image = module.image_for(hardware.gpus) if module else str(request.image)
     return ResolvedJob(request, image, hardware, retries)
-
-
-def _check_user_env(env: dict[str, str]) -> None:
-    reserved = reserved_env_names(env)
-    if reserved:
-        raise InvalidInput(
-            "Some environment variable names are reserved by the gateway or the schedulers.",
-            [{"field": f"env.{name}", "message": "reserved name"} for name in reserved])
 
 
 def job_schedule(request: JobRequest, now: datetime) -> Schedule | None:
