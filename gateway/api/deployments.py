@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
 from gateway.deployments import Deployments
 from gateway.errors import GatewayError
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
@@ -50,13 +50,9 @@ async def create_deployment(
 @router.get("", response_model=Page[Deployment], summary="The caller's deployments",
             responses=_PROBLEMS)
 async def list_deployments(
-    user: CurrentUser, deployments: DeploymentsDep,
-    all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
-    = None,
+    user: CurrentUser, deployments: DeploymentsDep, page: ListingDep,
 ) -> Page[Deployment]:
-    return await deployments.list(user, everyone=all_users, limit=limit, cursor=cursor)
+    return await deployments.list(user, everyone=page.everyone, limit=page.limit, cursor=page.cursor)
 
 
 @router.get("/{deployment_id}", response_model=Deployment, summary="One deployment",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPBearer
 
 from gateway.auth.bearer import bearer_token_from_request
@@ -33,3 +34,24 @@ async def current_identity(request: Request, edges: EdgesDep,
 
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The paging and scope parameters every list route takes."""
+
+    everyone: bool
+    limit: int
+    cursor: str | None
+
+
+def listing(
+    all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
+    = None,
+) -> Listing:
+    return Listing(everyone=all_users, limit=limit, cursor=cursor)
+
+
+ListingDep = Annotated[Listing, Depends(listing)]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
 from gateway.errors import UpstreamUnavailable
 from gateway.jobs import ChildPolicy, Jobs
 from gateway.models.common import Page
@@ -59,13 +59,9 @@ async def submit_job(
 @router.get("", response_model=Page[Job], summary="The caller's jobs (without run history)",
             responses=_PROBLEMS)
 async def list_jobs(
-    user: CurrentUser, jobs: JobsDep,
-    all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
-    = None,
+    user: CurrentUser, jobs: JobsDep, page: ListingDep,
 ) -> Page[Job]:
-    return await jobs.list_jobs(user, everyone=all_users, limit=limit, cursor=cursor)
+    return await jobs.list_jobs(user, everyone=page.everyone, limit=page.limit, cursor=page.cursor)
 
 
 @router.get("/{job_id}", response_model=Job, summary="One job with its schedule and runs",
