@@ -34,7 +34,8 @@ from typing import Any
 import httpx
 from kazoo.client import KazooClient
 
-from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
+from gateway.clients.chronos import chronos_has_no_leader
+from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
 from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource

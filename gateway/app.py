@@ -14,8 +14,8 @@ from gateway.auth import TokenVerifier
 from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
-from gateway.clients.mesos import MesosClient
-from gateway.clients.upstream import UpstreamClient, mesos_has_no_leader
+from gateway.clients.mesos import MesosClient, mesos_has_no_leader
+from gateway.clients.upstream import UpstreamClient
 from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource

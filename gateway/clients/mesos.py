@@ -53,6 +53,12 @@ class SandboxChunk:
         return self.offset + len(self.data)
 
 
+def mesos_has_no_leader(response: httpx.Response) -> bool:
+    # A master that is not (or no longer) the leader redirects leader-only endpoints with 307, or
+    # answers 503 while no leader is elected: either way the gateway's knowledge is stale.
+    return response.status_code in (307, 503)
+
+
 class MesosClient:
     def __init__(self, upstream: UpstreamClient, http: httpx.AsyncClient, *,
                  timeout: float = 10.0) -> None:

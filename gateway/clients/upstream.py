@@ -39,17 +39,6 @@ _TAKING_OFFICE_PAUSE = 0.2
 NoLeaderCheck = Callable[[httpx.Response], bool]
 
 
-def mesos_has_no_leader(response: httpx.Response) -> bool:
-    # A master that is not (or no longer) the leader redirects leader-only endpoints with 307, or
-    # answers 503 while no leader is elected: either way the gateway's knowledge is stale.
-    return response.status_code in (307, 503)
-
-
-def chronos_has_no_leader(response: httpx.Response) -> bool:
-    # A Chronos standby that cannot reach the leader answers Jetty's HTML 500 with this text.
-    return response.status_code == 500 and "Error proxying request to leader" in response.text
-
-
 _NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos": "The Mesos master"}
 
 

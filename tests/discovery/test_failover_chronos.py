@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
+from gateway.clients.chronos import chronos_has_no_leader
+from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
 from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource

@@ -7,8 +7,9 @@ import asyncio
 import httpx
 import pytest
 
+from gateway.clients.chronos import chronos_has_no_leader
 from gateway.clients.marathon import marathon_has_no_leader
-from gateway.clients.upstream import UpstreamClient, chronos_has_no_leader
+from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import Leader, Scheduler
 from gateway.errors import UpstreamUnavailable
 
