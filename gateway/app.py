@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
@@ -15,12 +16,13 @@ from gateway.catalog import load_module_catalog, load_service_templates
 from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
 from gateway.clients.mesos import MesosClient, mesos_has_no_leader
-from gateway.clients.upstream import UpstreamClient
+from gateway.clients.upstream import NoLeaderCheck, UpstreamClient
 from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
 from gateway.discovery.ensemble import parse_ensemble
+from gateway.discovery.source import Scheduler
 from gateway.edges import Edges
 from gateway.jobs import Jobs
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
@@ -28,10 +30,6 @@ from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
 from gateway.quotas import Quotas
 from gateway.specs.job_templates import load_job_templates
-
-
-def _leader_source(settings: Settings) -> LeaderSource:
-    return leader_source_for(settings)
 
 
 def _quota_lock(settings: Settings) -> QuotaLock:
@@ -43,8 +41,21 @@ def _quota_lock(settings: Settings) -> QuotaLock:
     return LocalQuotaLock(settings.quota_lock_timeout)
 
 
-def _credentials(user: str, password: str) -> tuple[str, str] | None:
-    return (user, password) if user else None
+def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
+    return (user, password.get_secret_value()) if user else None
+
+
+def _upstream_factory(conf: Settings, http: httpx.AsyncClient,
+                      leaders: LeaderSource) -> Callable[..., UpstreamClient]:
+    """Builds each scheduler's client with the settings they all share."""
+
+    def upstream(scheduler: Scheduler, no_leader: NoLeaderCheck, *, unprocessed: bool = False,
+                 credentials: tuple[str, str] | None = None) -> UpstreamClient:
+        return UpstreamClient(scheduler, http, leaders, timeout=conf.upstream_timeout,
+                              leader_wait=conf.leader_failover_wait, credentials=credentials,
+                              no_leader=no_leader, no_leader_is_unprocessed=unprocessed)
+
+    return upstream
 
 
 def create_app(settings: Settings | None = None, *,
@@ -58,24 +69,19 @@ def create_app(settings: Settings | None = None, *,
         catalog = load_module_catalog(conf.job_specs_dir)
         job_templates = load_job_templates(conf.job_specs_dir)
         async with httpx.AsyncClient(transport=transport, follow_redirects=False) as http:
-            leaders = _leader_source(conf)
+            leaders = leader_source_for(conf)
             await leaders.start()
-            marathon = MarathonClient(UpstreamClient(
-                "marathon", http, leaders, timeout=conf.upstream_timeout,
-                leader_wait=conf.leader_failover_wait, credentials=_credentials(conf.marathon_user,
-                                         conf.marathon_password.get_secret_value()),
-                no_leader=marathon_has_no_leader, no_leader_is_unprocessed=True))
-            mesos = MesosClient(UpstreamClient("mesos", http, leaders, timeout=conf.upstream_timeout,
-                                               leader_wait=conf.leader_failover_wait,
-                                               no_leader=mesos_has_no_leader,
-                                               no_leader_is_unprocessed=True),
+            upstream = _upstream_factory(conf, http, leaders)
+            marathon = MarathonClient(upstream(
+                "marathon", marathon_has_no_leader, unprocessed=True,
+                credentials=_credentials(conf.marathon_user, conf.marathon_password)))
+            mesos = MesosClient(upstream("mesos", mesos_has_no_leader, unprocessed=True),
                                 http, timeout=conf.upstream_timeout)
             # Without a Chronos URL or ZooKeeper there is no Chronos: the job routes answer 503.
-            chronos = ChronosClient(UpstreamClient(
-                "chronos", http, leaders, timeout=conf.upstream_timeout,
-                leader_wait=conf.leader_failover_wait, credentials=_credentials(
-                    conf.chronos_user, conf.chronos_password.get_secret_value()),
-                no_leader=chronos_has_no_leader)) if conf.chronos_url or conf.zk_hosts else None
+            chronos = ChronosClient(upstream(
+                "chronos", chronos_has_no_leader,
+                credentials=_credentials(conf.chronos_user, conf.chronos_password),
+            )) if conf.chronos_url or conf.zk_hosts else None
             quotas = Quotas(conf, _quota_lock(conf))
             await quotas.lock.start()
             quotas.register_usage("deployments", Deployments(
