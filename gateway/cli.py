@@ -21,12 +21,25 @@ def _config_error(exc: ValidationError) -> int:
     return EXIT_CONFIG
 
 
+def print_settings_help() -> None:
+    from gateway.config import Settings
+
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = ",".join(map(str, default)) if isinstance(default, list) else default
+        print(f"GATEWAY_{name.upper()}  (default: {shown!s})\n    {field.description}")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
     from gateway.catalog import CatalogError, load_service_templates
     from gateway.config import Settings
+
+    if args.help_config:
+        print_settings_help()
+        return EXIT_OK
 
     try:
         settings = Settings()
@@ -104,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                        help="proxies whose X-Forwarded-* headers are trusted (the Apache in front)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--help-config", action="store_true",
+                       help="list every GATEWAY_* setting with its default and meaning, and exit")
     serve.set_defaults(func=cmd_serve)
 
     dev = sub.add_parser("dev", help="simulated cluster + development token issuer + gateway")

@@ -9,12 +9,16 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse
 from jose import jwk, jwt
+from jose.exceptions import JOSEError
+
+_USERINFO_CLAIMS = ("sub", "name", "preferred_username", "email", "groups")
 
 DEMO_GROUP = "deep"
 ADMIN_GROUP = "deep/admins"
@@ -76,15 +80,29 @@ class DevIssuer:
                       openapi_url=None)
         base = self.issuer.rstrip("/")
 
+        # Bearer validation needs only the keys and userinfo; there is no browser login here, so
+        # no authorization or token endpoint is advertised.
         @app.get("/.well-known/openid-configuration")
         def discovery() -> dict[str, Any]:
             return {
                 "issuer": self.issuer, "jwks_uri": f"{base}/jwk",
-                "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
                 "userinfo_endpoint": f"{base}/userinfo",
                 "id_token_signing_alg_values_supported": ["RS256"],
-                "response_types_supported": ["code"], "subject_types_supported": ["public"],
+                "subject_types_supported": ["public"],
             }
+
+        @app.get("/userinfo")
+        def userinfo(authorization: Annotated[str, Header()] = "") -> JSONResponse:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer":
+                return JSONResponse({"error": "invalid_request"}, status_code=400)
+            try:
+                claims = jwt.decode(token, self.public_jwk, algorithms=["RS256"],
+                                    issuer=self.issuer, options={"verify_aud": False})
+            except (JOSEError, ValueError, TypeError):
+                return JSONResponse({"error": "invalid_token"}, status_code=401,
+                                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            return JSONResponse({key: claims[key] for key in _USERINFO_CLAIMS if key in claims})
 
         @app.get("/jwk")
         def jwks() -> dict[str, Any]:

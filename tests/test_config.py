@@ -50,3 +50,12 @@ def test_serve_names_the_invalid_variable():
     assert result.returncode == 3
     assert "GATEWAY_OIDC_ISSUERS" in result.stderr and "https" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_setting_is_described_and_listed_by_help_config():
+    missing = [name for name, field in Settings.model_fields.items() if not field.description]
+    assert missing == []
+    listed = subprocess.run([sys.executable, "-m", "gateway", "serve", "--help-config"],
+                            capture_output=True, text=True, timeout=30, check=True).stdout
+    for name in Settings.model_fields:
+        assert f"GATEWAY_{name.upper()}  (default: " in listed

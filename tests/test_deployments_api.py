@@ -127,3 +127,16 @@ def test_liveness_and_readiness_answer_without_a_token(stack):
     assert stack.gateway.get("/healthz").json() == {"status": "ok"}
     ready = stack.gateway.get("/readyz")
     assert ready.status_code == 200, ready.text
+
+
+def test_me_shows_the_callers_quota_use(stack):
+    deployment = _deploy(stack, user="bob", hardware={"cpus": 2, "memory": 2048, "disk": 1024,
+                                                      "gpus": 0}).json()
+    try:
+        me = stack.gateway.get("/v1/me", headers=stack.as_user("bob")).json()
+        assert me["groups"] == ["deep"] and me["admin"] is False
+        assert me["quota"]["used"]["deployments"] == 1
+        assert me["quota"]["used"]["cpus"] == 2
+        assert me["quota"]["limits"]["gpus"] is None   # the dev stack sets no limits
+    finally:
+        stack.gateway.delete(f"/v1/deployments/{deployment['id']}", headers=stack.as_user("bob"))

@@ -5,9 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from gateway.api.deps import CurrentUser
+from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.config import QuotaLimits
+from gateway.errors import UpstreamError, UpstreamUnavailable
+from gateway.quotas import Usage
 
 router = APIRouter(prefix="/v1", tags=["me"])
+
+
+class QuotaUse(BaseModel):
+    """What you hold or wait for, counted as quotas count it."""
+
+    gpus: int
+    cpus: float
+    memory: int = Field(description="MiB")
+    deployments: int
+    jobs: int
+
+
+class Quota(BaseModel):
+    limits: QuotaLimits = Field(description="Your limits; null: no limit on that resource")
+    used: QuotaUse | None = Field(description="null when a scheduler could not be asked now")
+    detail: str = ""
 
 
 class Me(BaseModel):
@@ -20,12 +39,23 @@ class Me(BaseModel):
     groups: list[str] = Field(description="Groups from the token (or userinfo), sorted")
     admin: bool = Field(description="Whether you see and act on everyone's deployments and jobs")
     scopes: list[str] = Field(description="OAuth scopes the token carries, sorted")
+    quota: Quota
 
 
 @router.get("/me", response_model=Me, summary="Who you are to the gateway",
             responses={401: {"description": "No valid bearer token"},
                        403: {"description": "Not in a group allowed to use the gateway"}})
-async def me(user: CurrentUser) -> Me:
+async def me(user: CurrentUser, edges: EdgesDep) -> Me:
+    quota = Quota(limits=edges.quotas.limits(user), used=None)
+    try:
+        usage = await edges.quotas.usage(user.owner)
+    except (UpstreamError, UpstreamUnavailable) as exc:
+        quota.detail = exc.detail
+    else:
+        total = sum(usage.values(), Usage())
+        quota.used = QuotaUse(gpus=total.gpus, cpus=total.cpus, memory=total.memory,
+                              deployments=usage.get("deployments", Usage()).count,
+                              jobs=usage.get("jobs", Usage()).count)
     return Me(subject=user.subject, issuer=user.issuer, owner=user.owner, name=user.name,
               username=user.username, email=user.email, groups=sorted(user.groups),
-              admin=user.is_admin, scopes=sorted(user.scopes))
+              admin=user.is_admin, scopes=sorted(user.scopes), quota=quota)

@@ -153,6 +153,7 @@ def test_me_says_who_the_token_names_and_nothing_invented(gateway: Gateway):
                                  email="a@example.org", preferred_username="alice")
     body = gateway.me(token).json()
     from gateway.identity import owner_key
+    assert set(body.pop("quota")) == {"limits", "used", "detail"}
     assert body == {"subject": "alice-sub", "issuer": gateway.issuer.issuer,
                     "owner": owner_key(gateway.issuer.issuer, "alice-sub"), "name": "Alice",
                     "username": "alice", "email": "a@example.org",
