@@ -12,7 +12,7 @@ APT_PACKAGES := zookeeper rclone haproxy
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
 OP_VENV ?= .venv-op
-OP_PYTHON ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) python3.12)
+OP_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
 .PHONY: dev test lint typecheck unit system-packages clean
 

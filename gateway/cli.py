@@ -89,8 +89,13 @@ gateway dev is running (development only: the token issuer below is not for prod
 Tokens (valid 8 hours):""", flush=True)
         for user, token in info.tokens.items():
             print(f"  {user.upper()}_TOKEN={token}\n", flush=True)
-        print(f"Try:\n  curl -H \"Authorization: Bearer $ALICE_TOKEN\" {info.gateway_url}/v1/deployments"
-              "\n\nCtrl-C stops everything.", flush=True)
+        print(f"""Try (with the tokens above exported):
+  curl -H "Authorization: Bearer $ALICE_TOKEN" {info.gateway_url}/v1/modules
+  curl -H "Authorization: Bearer $ALICE_TOKEN" {info.gateway_url}/v1/deployments
+  GATEWAY_URL={info.gateway_url} OIDC_ACCESS_TOKEN=$ALICE_TOKEN \\
+      gateway jobs submit job_specs/examples/prepare-data.yaml --wait
+
+Ctrl-C stops everything.""", flush=True)
         await _run_until_signal()
     print("gateway dev stopped.", flush=True)
     return EXIT_OK
