@@ -14,7 +14,7 @@ from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock
 from gateway.quotas import Quotas
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.test_quotas import Ledger, _race
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from gateway.sim.chronos import ChronosInstance, ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.chronos.store import decode_entry, decode_framework_id
 from gateway.sim.mesos import TaskState
-from tests.discovery.zookeeper_server import ZooKeeperServer
+from tests.fixtures.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
