@@ -40,6 +40,8 @@ class SimConfig:
             raise ValueError("instance counts must not be negative")
         if self.marathon_instances > 1 and not self.zk_hosts:
             raise ValueError("several Marathon instances need zk_hosts to elect a leader")
+        if self.chronos_instances > 1 and not self.zk_hosts:
+            raise ValueError("several Chronos instances need zk_hosts to elect a leader")
         low, high = self.port_range
         if not 0 < low <= high < 65536:
             raise ValueError("port_range must be (low, high) within 1..65535")

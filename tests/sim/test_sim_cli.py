@@ -26,3 +26,9 @@ def test_flags_become_the_cluster_configuration() -> None:
 def test_several_marathons_without_zookeeper_exit_with_a_usage_error(capsys) -> None:
     assert main(["--marathon-instances", "2"]) == 2
     assert "need zk_hosts" in capsys.readouterr().out
+
+
+def test_several_chronos_instances_without_zookeeper_exit_with_a_usage_error(capsys) -> None:
+    # Without an election each would lead alone, with jobs only in its own memory.
+    assert main(["--chronos-instances", "2"]) == 2
+    assert "several Chronos instances need zk_hosts" in capsys.readouterr().out
