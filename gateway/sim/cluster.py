@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ from typing import Any
 
 from kazoo.client import KazooClient
 
+from gateway.sim.chronos import ChronosInstance, ChronosOptions
 from gateway.sim.clock import SimClock
 from gateway.sim.config import SimConfig
 from gateway.sim.faults import FaultInjector, FaultMiddleware
@@ -45,7 +45,7 @@ class SimCluster:
         self.master = MesosMaster([spec] * cfg.agents, clock=self.clock, workdir=self.workdir,
                                   hostname=cfg.host)
         self.marathons: list[MarathonInstance] = []
-        self.chronoses: list[Any] = []  # gateway.sim.chronos.ChronosInstance when present
+        self.chronoses: list[ChronosInstance] = []
         self._servers: list[ServedApp] = []
         self._mesos_zk: KazooClient | None = None
         self.mesos_zk_node: str | None = None
@@ -152,7 +152,7 @@ class SimCluster:
 
     async def _serve(self, app: Any, sock: Any) -> None:
         if self.faults is not None:
-            app = FaultMiddleware(_with_fault_routes(app, self.faults), self.faults)
+            app = FaultMiddleware(app, self.faults)
         served = ServedApp(app, sock)
         await served.start()
         self._servers.append(served)
@@ -167,27 +167,19 @@ class SimCluster:
         self.mesos_zk_node = await asyncio.to_thread(register_master, zk, cfg.zk_mesos_path, info)
 
     async def _start_chronos(self) -> None:
-        """HOOK for the simulated Chronos (owned by gateway/sim/chronos/): when that package
-        provides ``ChronosInstance``, one is started per ``chronos_instances``."""
         cfg = self.config
         if cfg.chronos_instances == 0:
             return
-        try:
-            chronos = importlib.import_module("gateway.sim.chronos")
-        except ImportError:
-            log.warning("gateway.sim.chronos is not available; no Chronos started")
-            return
-        instance_cls = getattr(chronos, "ChronosInstance", None)
-        options_cls = getattr(chronos, "ChronosOptions", None)
-        if instance_cls is None or options_cls is None:
-            return
         credentials = ":".join(cfg.credentials) if cfg.credentials else None
-        options = options_cls.with_gpus(
+        options = ChronosOptions.with_gpus(
             cfg.chronos_gpus, hostname=cfg.host, http_credentials=credentials,
             zk_path=cfg.zk_chronos_path,
         )
+        faults = self.faults
+        middleware = (lambda app: FaultMiddleware(app, faults)) if faults is not None else None
         for _ in range(cfg.chronos_instances):
-            instance = instance_cls(self.master, self.clock, options=options, zk_hosts=cfg.zk_hosts)
+            instance = ChronosInstance(self.master, self.clock, options=options, zk_hosts=cfg.zk_hosts,
+                                    middleware=middleware)
             self.chronoses.append(instance)
             await instance.start()
 
@@ -216,11 +208,3 @@ class SimCluster:
         """From another thread: run ``coro`` on the cluster's loop (``in_thread`` only)."""
         assert self.loop is not None, "call() is for clusters started with in_thread()"
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-
-def _with_fault_routes(app: Any, faults: FaultInjector) -> Any:
-    for route in faults.routes():
-        app.router.routes.insert(0, route)
-    return app
-
-

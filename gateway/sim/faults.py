@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _ids = itertools.count(1)
@@ -81,13 +81,20 @@ class FaultInjector:
 
 
 class FaultMiddleware:
+    """Applies the rules to every request, and serves ``/__sim__/faults`` itself, so any
+    simulated server (whatever its routing) gets fault injection by being wrapped."""
+
     def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
         self.app = app
         self.injector = injector
+        self._rules_api = Router(routes=injector.routes())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/__sim__/faults":
+            await self._rules_api(scope, receive, send)
             return
         rule = self.injector.match(scope["method"], scope["path"])
         if rule is None:

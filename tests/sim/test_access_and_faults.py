@@ -57,3 +57,21 @@ def test_the_cluster_runs_in_a_thread_for_synchronous_callers() -> None:
         assert response.status_code == 201
         assert httpx.get(f"{sim.mesos_url}/master/state").json()["frameworks"][0]["name"] == (
             "marathon")
+
+
+async def test_faults_reach_the_simulated_chronos_too() -> None:
+    async with SimCluster(SimConfig(agents=1, faults=True)) as sim:
+        async with httpx.AsyncClient(base_url=str(sim.chronos_url)) as client:
+            rule = {"path": "/v1/scheduler/jobs", "status": 500, "times": 1}
+            assert (await client.post("/__sim__/faults", json=rule)).status_code == 201
+            failed = await client.get("/v1/scheduler/jobs")
+            recovered = await client.get("/v1/scheduler/jobs")
+    assert failed.status_code == 500
+    assert recovered.status_code == 200 and recovered.json() == []
+
+
+async def test_without_faults_enabled_chronos_has_no_fault_routes() -> None:
+    async with SimCluster(SimConfig(agents=1)) as sim:
+        async with httpx.AsyncClient(base_url=str(sim.chronos_url)) as client:
+            response = await client.post("/__sim__/faults", json={"status": 500})
+    assert response.status_code != 201
