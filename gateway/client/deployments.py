@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 from urllib.parse import quote
@@ -72,15 +71,7 @@ def cmd_deploy(session: Session, args: argparse.Namespace) -> Exit:
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {**({"all": "true"} if args.all else {}), **({"cursor": cursor} if cursor else {})}
-        page = session.json("GET", "/v1/deployments", params=params)
-        items.extend(page["items"])
-        cursor = page.get("next")
-        if not cursor:
-            break
+    items = session.all_items("/v1/deployments", {"all": "true"} if args.all else {})
     if args.output == "json":
         print_json({"items": items, "next": None})
     else:
@@ -113,10 +104,7 @@ def cmd_logs(session: Session, args: argparse.Namespace) -> Exit:
                               "follow": "true" if args.follow else "false"}
     if args.tail is not None:
         params["tail"] = args.tail
-    with session.stream(_path(args.deployment, "/logs"), params) as response:
-        for chunk in response.iter_bytes():
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
+    session.copy_to_stdout(_path(args.deployment, "/logs"), params)
     return Exit.OK
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 from urllib.parse import quote
@@ -97,16 +96,7 @@ def cmd_submit(session: Session, args: argparse.Namespace) -> Exit:
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
-    params: dict[str, Any] = {"all": "true"} if args.all else {}
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = session.json("GET", "/v1/jobs", params={**params, **({"cursor": cursor}
-                                                                    if cursor else {})})
-        items.extend(page["items"])
-        cursor = page.get("next")
-        if not cursor:
-            break
+    items = session.all_items("/v1/jobs", {"all": "true"} if args.all else {})
     if args.output == "json":
         print_json({"items": items, "next": None})
     else:
@@ -154,10 +144,7 @@ def cmd_logs(session: Session, args: argparse.Namespace) -> Exit:
         params["run"] = args.run
     if args.tail is not None:
         params["tail"] = args.tail
-    with session.stream(_path(args.job, "/logs"), params) as response:
-        for chunk in response.iter_bytes():
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
+    session.copy_to_stdout(_path(args.job, "/logs"), params)
     return Exit.OK
 
 

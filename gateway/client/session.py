@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,6 +86,24 @@ class Session:
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
         return response.json() if response.content else None
+
+    def all_items(self, path: str, params: dict[str, Any]) -> list[Any]:
+        """Every item of a paged list, following ``next`` cursors to the end."""
+        items: list[Any] = []
+        cursor = None
+        while True:
+            page = self.json("GET", path, params={**params, **({"cursor": cursor} if cursor else {})})
+            items.extend(page["items"])
+            cursor = page.get("next")
+            if not cursor:
+                return items
+
+    def copy_to_stdout(self, path: str, params: dict[str, Any]) -> None:
+        """Print a (possibly followed) log as its bytes arrive."""
+        with self.stream(path, params) as response:
+            for chunk in response.iter_bytes():
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
 
     @contextmanager
     def stream(self, path: str, params: dict[str, Any]) -> Iterator[httpx.Response]:
