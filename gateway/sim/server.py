@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
+from gateway.sim.sockets import no_nagle
+
 
 class _Server(uvicorn.Server):
     # Many simulated processes share one loop; none may take over the process's signals.
@@ -22,10 +24,10 @@ class _Server(uvicorn.Server):
         yield
 
 
-def bind_free_socket(host: str) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def bind_free_socket(host: str, port: int = 0) -> socket.socket:
+    sock = no_nagle(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     sock.listen(128)
     sock.setblocking(False)
     return sock

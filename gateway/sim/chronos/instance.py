@@ -28,6 +28,7 @@ from gateway.sim.chronos.scheduler import JobScheduler
 from gateway.sim.chronos.store import JobStore, MemoryBackend, ZooKeeperBackend
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import MesosMaster
+from gateway.sim.sockets import no_nagle
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class ChronosInstance:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock = no_nagle(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.options.hostname, self._requested_port))
         self.port = sock.getsockname()[1]

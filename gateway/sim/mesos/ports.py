@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import socket
 
+from gateway.sim.sockets import no_nagle
+
 
 class PortAllocator:
     def __init__(self, host: str) -> None:
@@ -48,7 +50,7 @@ class PortAllocator:
                     sock.close()
 
     def _bind(self, port: int) -> socket.socket | None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock = no_nagle(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self._host, port))
