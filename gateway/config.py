@@ -208,6 +208,17 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute ZooKeeper path without a trailing slash")
         return path
 
+    @field_validator("marathon_url", "chronos_url", "mesos_url")
+    @classmethod
+    def _scheduler_url(cls, url: str) -> str:
+        # Without a scheme httpx cannot send anything, and every call would wait out the
+        # failover before its 503: refuse at start instead.
+        parts = urlsplit(url.strip())
+        if url.strip() and (parts.scheme not in ("http", "https") or not parts.hostname
+                            or parts.query or parts.fragment):
+            raise ValueError(f"{url!r} must be an http:// or https:// base URL (or empty)")
+        return url.strip()
+
     @field_validator("oidc_issuers")
     @classmethod
     def _issuers_use_https(cls, issuers: list[str]) -> list[str]:

@@ -59,3 +59,13 @@ def test_every_setting_is_described_and_listed_by_help_config():
                             capture_output=True, text=True, timeout=30, check=True).stdout
     for name in Settings.model_fields:
         assert f"GATEWAY_{name.upper()}  (default: " in listed
+
+
+def test_scheduler_urls_without_an_http_scheme_are_refused():
+    assert Settings(marathon_url="https://marathon.example.org:8443/").marathon_url == \
+        "https://marathon.example.org:8443/"
+    assert Settings(chronos_url="").chronos_url == ""
+    for url in ("marathon.example.org:8080", "ftp://marathon.example.org", "http://",
+                "http://marathon.example.org:8080/?x=1"):
+        with pytest.raises(ValidationError, match="http"):
+            Settings(marathon_url=url)
