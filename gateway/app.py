@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -68,8 +68,12 @@ def create_app(settings: Settings | None = None, *,
         templates = load_service_templates(conf.job_specs_dir)
         catalog = load_module_catalog(conf.job_specs_dir)
         job_templates = load_job_templates(conf.job_specs_dir)
-        async with httpx.AsyncClient(transport=transport, follow_redirects=False) as http:
+        # Every edge is closed again, in reverse order, also when a later one fails to start.
+        async with AsyncExitStack() as opened:
+            http = await opened.enter_async_context(
+                httpx.AsyncClient(transport=transport, follow_redirects=False))
             leaders = leader_source_for(conf)
+            opened.push_async_callback(leaders.stop)
             await leaders.start()
             upstream = _upstream_factory(conf, http, leaders)
             marathon = MarathonClient(upstream(
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, *,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
             )) if conf.chronos_url or conf.zk_hosts else None
             quotas = Quotas(conf, _quota_lock(conf))
+            opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
             quotas.register_usage("deployments", Deployments(
                 conf, marathon, templates, catalog, quotas, mesos).usage)
@@ -94,11 +99,7 @@ def create_app(settings: Settings | None = None, *,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
                 job_templates=job_templates)
-            try:
-                yield
-            finally:
-                await quotas.lock.stop()
-                await leaders.stop()
+            yield
 
     app = FastAPI(
         title="GPU scheduling gateway",

@@ -1,5 +1,7 @@
 """Which leader source the settings give: static URLs without ZooKeeper, watches with it."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -42,3 +44,30 @@ def test_the_pre_1_5_marathon_layout_watches_marathon_leader_unless_a_path_is_gi
 def test_malformed_zookeeper_settings_are_refused_at_start(field, value):
     with pytest.raises(ValidationError, match=field):
         Settings(**{field: value})
+
+
+class _RecordingSource(StaticLeaderSource):
+    stopped = False
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+def test_the_leader_source_is_stopped_when_a_later_edge_fails_to_start(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from gateway import app as app_module
+
+    source = _RecordingSource({"marathon": "http://m:8080"})
+    monkeypatch.setattr(app_module, "leader_source_for", lambda settings: source)
+
+    class _BrokenLock(app_module.LocalQuotaLock):
+        async def start(self) -> None:
+            raise RuntimeError("the quota lock could not start")
+
+    monkeypatch.setattr(app_module, "_quota_lock", lambda settings: _BrokenLock())
+    settings = Settings(oidc_issuers=["https://iam.example.org/"],
+                        job_specs_dir=Path(__file__).parents[2] / "job_specs")
+    with pytest.raises(RuntimeError, match="quota lock"), TestClient(app_module.create_app(settings)):
+        pass
+    assert source.stopped
