@@ -4,7 +4,7 @@ The leader is looked up for every call, so a new leader is used as soon as disco
 When a call meets a dead leader or one that knows no leader, it waits for the next leader (up
 to ``leader_wait``) and goes again, but only where that cannot do anything twice:
 
-* the request never left (connection refused), or the answer proves nothing was done
+* the request never left (connection refused or never established), or the answer proves nothing was done
   (Marathon's and Mesos' "no leader"): any call goes again, also to a leader still taking office;
 * the call is idempotent: it goes again once; and it does not wait on a deposed leader that
   holds it, but moves to the new leader as soon as one is elected;
@@ -42,6 +42,11 @@ NoLeaderCheck = Callable[[httpx.Response], bool]
 _NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos": "The Mesos master"}
 
 
+def _never_sent(exc: httpx.TransportError) -> bool:
+    """Whether the request cannot have reached the scheduler: no connection was made."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+
+
 class UpstreamClient:
     def __init__(self, scheduler: Scheduler, http: httpx.AsyncClient, leaders: LeaderSource, *,
                  credentials: tuple[str, str] | None = None, timeout: float = 10.0,
@@ -69,10 +74,11 @@ class UpstreamClient:
             else:
                 answer = await self._send(leader, method, path, params, json)
         except httpx.TransportError as exc:
-            # A refused connection never reached the scheduler, so even a POST may go again.
-            # A timeout means a slow leader, not a dead one: waiting again would double the wait.
-            never_sent = isinstance(exc, httpx.ConnectError)
-            slow = isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
+            # A connection refused or never established (a dead host drops the SYN) never
+            # reached the scheduler, so even a POST may go again. Any other timeout means a slow
+            # leader, not a dead one: waiting again would double the wait.
+            never_sent = _never_sent(exc)
+            slow = isinstance(exc, httpx.TimeoutException) and not never_sent
             if slow or not (idempotent or never_sent):
                 raise self._unavailable("its leader did not answer",
                                         maybe_applied=not (idempotent or never_sent)) from None
@@ -104,7 +110,7 @@ class UpstreamClient:
     async def _send_to_next(self, leader: Leader | None, method: str, path: str, params: Any,
                             json: Any, idempotent: bool, deadline: float) -> httpx.Response:
         """The retry. A new leader may still be taking office: while its answers prove that
-        nothing was done (connection refused, "no leader" from Marathon or Mesos, or any "no
+        nothing was done (no connection made, "no leader" from Marathon or Mesos, or any "no
         leader" to a call safe to repeat), ask again until the failover deadline. A send that
         may have been acted on is never repeated."""
         loop = asyncio.get_running_loop()
@@ -114,10 +120,10 @@ class UpstreamClient:
             try:
                 response = await self._send(leader, method, path, params, json)
             except httpx.TransportError as exc:
-                refused = isinstance(exc, httpx.ConnectError)
-                if not refused or loop.time() >= deadline:
+                never_sent = _never_sent(exc)
+                if not never_sent or loop.time() >= deadline:
                     raise self._unavailable("its new leader did not answer either",
-                                            maybe_applied=not (idempotent or refused)) from None
+                                            maybe_applied=not (idempotent or never_sent)) from None
                 leader = await self._leaders.wait_for_change(self.scheduler, leader,
                                                              deadline - loop.time())
                 continue

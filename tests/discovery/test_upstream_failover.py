@@ -110,6 +110,14 @@ def test_a_submission_whose_connection_was_refused_is_sent_to_the_next_leader_on
     assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-2")]
 
 
+def test_a_submission_whose_connection_timed_out_is_sent_to_the_next_leader_once():
+    # A leader whose machine died drops the SYN: the request never left, as when refused.
+    upstreams = Upstreams(httpx.ConnectTimeout("timed out"))
+    response = call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
+    assert response.status_code == 200
+    assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-2")]
+
+
 @pytest.mark.parametrize("lost", [httpx.ReadError("connection reset"),
                                   httpx.RemoteProtocolError("Server disconnected")])
 def test_a_submission_that_lost_its_answer_is_never_sent_twice(lost):
