@@ -10,6 +10,7 @@ from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://gateway.example.org/problems/"
+REALM = "gateway"
 
 
 class GatewayError(Exception):
@@ -49,12 +50,8 @@ class Unauthorized(GatewayError):
 
     status, code, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str, *, error: str | None = "invalid_token",
-                 realm: str = "gateway") -> None:
-        challenge = f'Bearer realm="{realm}"'
-        if error:
-            challenge += f', error="{error}", error_description="{_quote(detail)}"'
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+    def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": _challenge(error, detail)})
         if error:
             self.code = error
 
@@ -64,26 +61,22 @@ class InvalidRequest(GatewayError):
 
     status, code, title = 400, "invalid_request", "Malformed request"
 
-    def __init__(self, detail: str, *, realm: str = "gateway") -> None:
-        super().__init__(detail, headers={
-            "WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_request", '
-                                f'error_description="{_quote(detail)}"'})
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": _challenge("invalid_request", detail)})
 
 
 class Forbidden(GatewayError):
     status, code, title = 403, "insufficient_scope", "Not allowed"
 
-    def __init__(self, detail: str, *, realm: str = "gateway") -> None:
-        super().__init__(detail, headers={
-            "WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope", '
-                                f'error_description="{_quote(detail)}"'})
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": _challenge("insufficient_scope", detail)})
 
 
 class InsufficientScope(Forbidden):
     """403 for a token without the OAuth scopes the gateway requires; the challenge names them."""
 
-    def __init__(self, detail: str, scopes: list[str], *, realm: str = "gateway") -> None:
-        super().__init__(detail, realm=realm)
+    def __init__(self, detail: str, scopes: list[str]) -> None:
+        super().__init__(detail)
         self.headers["WWW-Authenticate"] += f', scope="{_quote(" ".join(scopes))}"'
 
 
@@ -118,6 +111,14 @@ class UpstreamUnavailable(GatewayError):
     """No leader known, or the leader does not answer."""
 
     status, code, title = 503, "upstream_unavailable", "Upstream scheduler unavailable"
+
+
+def _challenge(error: str | None, detail: str) -> str:
+    """RFC 6750 §3 ``WWW-Authenticate``; without ``error`` when no credentials were sent."""
+    challenge = f'Bearer realm="{REALM}"'
+    if error:
+        challenge += f', error="{error}", error_description="{_quote(detail)}"'
+    return challenge
 
 
 def _quote(text: str) -> str:
