@@ -220,6 +220,17 @@ def test_logs_of_the_newest_or_a_chosen_run_come_from_the_mesos_sandbox(harness)
     assert other.status_code == 404
 
 
+def test_a_followed_run_log_whose_agent_fails_ends_saying_why(harness):
+    job = harness.submit().json()
+    harness.chronos.add_run(job["id"], "TASK_RUNNING", stdout=b"epoch 1\n")
+    harness.chronos.reads_before_agent_fails = 2  # the file's size and its tail, then nothing
+    response = harness.call("GET", f"/v1/jobs/{job['id']}/logs?tail=1&follow=true")
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    assert lines[0] == "epoch 1"
+    assert lines[-1] == "[gateway] the log stream stopped: The Mesos agent failed (HTTP 500)."
+
+
 def test_run_now_and_kill_reach_chronos_and_a_disabled_job_is_not_silently_dropped(harness):
     job = harness.submit().json()
     assert harness.call("POST", f"/v1/jobs/{job['id']}/run").status_code == 202

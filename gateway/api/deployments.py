@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
+from gateway.api.log_streams import log_response
 from gateway.deployments import Deployments
-from gateway.errors import GatewayError
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
@@ -91,17 +90,4 @@ async def deployment_logs(
 ) -> StreamingResponse:
     task_log = await deployments.logs(deployment_id, user, stream=stream, lines=tail,
                                       keep_following=follow)
-
-    async def body() -> AsyncIterator[bytes]:
-        yield task_log.head
-        if task_log.rest is None:
-            return
-        try:
-            async for chunk in task_log.rest:
-                yield chunk
-        except GatewayError as exc:
-            # The status line is long gone: say in the stream why it stops (e.g. agent lost).
-            yield f"\n[gateway] the log stream stopped: {exc.detail}\n".encode()
-
-    return StreamingResponse(body(), media_type="text/plain; charset=utf-8",
-                             headers={"X-Task-Id": task_log.task_id, "Cache-Control": "no-store"})
+    return log_response(task_log.head, task_log.rest, {"X-Task-Id": task_log.task_id})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
+from gateway.api.log_streams import log_response
 from gateway.errors import UpstreamUnavailable
 from gateway.jobs import ChildPolicy, Jobs
 from gateway.models.common import Page
@@ -109,12 +109,4 @@ async def job_logs(
 ) -> StreamingResponse:
     job_log = await jobs.logs(job_id, user, run_id=run, stream=stream, lines=tail,
                               keep_following=follow)
-
-    async def body() -> AsyncIterator[bytes]:
-        yield job_log.head
-        if job_log.rest is not None:
-            async for chunk in job_log.rest:
-                yield chunk
-
-    return StreamingResponse(body(), media_type="text/plain; charset=utf-8",
-                             headers={"X-Run-Id": job_log.run_id, "Cache-Control": "no-store"})
+    return log_response(job_log.head, job_log.rest, {"X-Run-Id": job_log.run_id})

@@ -38,6 +38,7 @@ class FakeChronos:
         self.files: dict[str, bytes] = {}
         self.other: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = None
         self.on_run: Callable[[str], None] | None = None  # what a manual run does, per test
+        self.reads_before_agent_fails: int | None = None  # then /files/read answers 500
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -138,6 +139,10 @@ class FakeChronos:
                           "tasks": [{"id": t["id"]}]} for t in self.tasks]
             return httpx.Response(200, json={"frameworks": [
                 {"id": FRAMEWORK_ID, "executors": executors, "completed_executors": []}]})
+        if self.reads_before_agent_fails is not None:
+            if self.reads_before_agent_fails <= 0:
+                return httpx.Response(500, text="agent is shutting down")
+            self.reads_before_agent_fails -= 1
         params = request.url.params
         content = self.files.get(params["path"])
         if content is None:
