@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from fastapi import FastAPI
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.auth import TokenVerifier
-from gateway.catalog import load_module_catalog, load_service_templates
+from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
 from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
 from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
 from gateway.clients.mesos import MesosClient, mesos_has_no_leader
@@ -29,7 +30,6 @@ from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
 from gateway.quotas import Quotas
-from gateway.specs.job_templates import load_job_templates
 
 
 def _quota_lock(settings: Settings) -> QuotaLock:
@@ -70,8 +70,11 @@ def create_app(settings: Settings | None = None, *,
         job_templates = load_job_templates(conf.job_specs_dir)
         # Every edge is closed again, in reverse order, also when a later one fails to start.
         async with AsyncExitStack() as opened:
-            http = await opened.enter_async_context(
-                httpx.AsyncClient(transport=transport, follow_redirects=False))
+            # One client serves every user, issuer and scheduler: it must keep no cookies, or
+            # one answer's Set-Cookie would ride along with other users' and upstream calls.
+            http = await opened.enter_async_context(httpx.AsyncClient(
+                transport=transport, follow_redirects=False,
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))))
             leaders = leader_source_for(conf)
             opened.push_async_callback(leaders.stop)
             await leaders.start()

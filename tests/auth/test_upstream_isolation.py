@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.auth.conftest import Gateway
@@ -91,3 +94,26 @@ def test_every_v1_route_answers_401_without_a_token_and_calls_nothing(gateway: G
         response = gateway.request(method, path, None, json={})
         assert response.status_code == 401, (method, path, response.status_code)
     assert gateway.recorder.upstream == []
+
+
+def test_cookies_an_upstream_or_issuer_sets_are_never_sent_back(gateway: Gateway):
+    seen: list[httpx.Request] = []
+
+    def setting_cookies(handle: Callable[[httpx.Request], Awaitable[httpx.Response]]) -> Any:
+        async def answer(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            response = await handle(request)
+            response.headers["Set-Cookie"] = f"session={request.url.host}; Path=/"
+            return response
+        return answer
+
+    for server in (gateway.issuer, gateway.recorder.cluster):
+        server.handle = setting_cookies(server.handle)  # type: ignore[method-assign]
+    gateway.issuer.userinfo = {"alice": {"groups": ["deep"]}, "bob": {"groups": ["deep"]}}
+    for user in ("alice", "bob"):
+        token = gateway.issuer.token(user, groups=...)
+        assert gateway.get("/v1/deployments", token).status_code == 200
+        assert gateway.get("/v1/deployments", token).status_code == 200
+    assert len(gateway.issuer.userinfo_tokens) == 2
+    assert {r.url.host for r in seen} >= {"marathon.test", gateway.issuer.host}
+    assert [str(r.url) for r in seen if "cookie" in r.headers] == []
