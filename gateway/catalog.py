@@ -19,13 +19,14 @@ from pydantic import (
 )
 
 from gateway.models import Hardware, ModuleName, ServiceKind
+from gateway.specs.job_templates import JobTemplates
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-_DataT = TypeVar("_DataT", bound=_Data)
+_DataT = TypeVar("_DataT", bound=BaseModel)
 
 
 class HealthTemplate(_Data):
@@ -170,10 +171,17 @@ def load_module_catalog(job_specs_dir: Path) -> ModuleCatalog:
     return _load(job_specs_dir / "modules.yaml", ModuleCatalog)
 
 
-def _load(path: Path, model: type[_DataT]) -> _DataT:
+def load_job_templates(job_specs_dir: Path) -> JobTemplates:
+    """``jobs.yaml``; without it (or empty) every job field keeps its default."""
+    return _load(job_specs_dir / "jobs.yaml", JobTemplates, optional=True)
+
+
+def _load(path: Path, model: type[_DataT], *, optional: bool = False) -> _DataT:
+    if optional and not path.exists():
+        return model()
     try:
         data = yaml.safe_load(path.read_text())
-        return model.model_validate(data)
+        return model.model_validate({} if optional and data is None else data)
     except OSError as exc:
         raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.catalog import load_module_catalog, load_service_templates
+from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
 from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
 from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
@@ -23,7 +23,6 @@ from gateway.sim.chronos import ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.mesos import AgentSpec
 from gateway.specs import jobs as specs
-from gateway.specs.job_templates import load_job_templates
 from gateway.specs.schedules import format_instant
 
 pytestmark = pytest.mark.slow

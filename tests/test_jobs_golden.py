@@ -14,11 +14,16 @@ from typing import Any
 
 import pytest
 
-from gateway.catalog import load_module_catalog, load_service_templates
+from gateway.catalog import (
+    CatalogError,
+    load_job_templates,
+    load_module_catalog,
+    load_service_templates,
+)
 from gateway.identity import owner_key
 from gateway.models.jobs import JobRequest
 from gateway.specs import jobs as specs
-from gateway.specs.job_templates import load_job_templates
+from gateway.specs.job_templates import JobTemplates
 
 GOLDEN = Path(__file__).parent / "golden"
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"
@@ -98,3 +103,15 @@ def test_without_gpu_support_no_gpus_field_is_sent():
     job = specs.chronos_job_for(resolved, owner=OWNER, templates=JOB_TEMPLATES, now=NOW,
                                 gpus_supported=False)
     assert "gpus" not in job
+
+
+def test_a_missing_or_empty_job_template_file_means_the_defaults(tmp_path):
+    assert load_job_templates(tmp_path) == JobTemplates()
+    (tmp_path / "jobs.yaml").write_text("")
+    assert load_job_templates(tmp_path) == JobTemplates()
+
+
+def test_a_job_template_chronos_would_misread_stops_the_start_naming_file_and_field(tmp_path):
+    (tmp_path / "jobs.yaml").write_text("constraints: {gpu: [[gpu, GROUP_BY, 'true']]}\n")
+    with pytest.raises(CatalogError, match=r"jobs\.yaml: constraints\.gpu\.0\.1"):
+        load_job_templates(tmp_path)

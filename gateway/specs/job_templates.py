@@ -7,15 +7,10 @@ above the maximum, stops the gateway with the file and field named instead of mi
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.catalog import CatalogError
-
-JOB_TEMPLATE_FILE = "jobs.yaml"
 ConstraintOperator = Literal["EQUALS", "LIKE", "UNLIKE"]
 _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -84,18 +79,3 @@ class JobTemplates(_Data):
     def chronos_fields(self) -> dict[str, Any]:
         return self.chronos.model_dump(exclude_none=True)
 
-
-def load_job_templates(job_specs_dir: Path) -> JobTemplates:
-    path = job_specs_dir / JOB_TEMPLATE_FILE
-    if not path.exists():
-        return JobTemplates()
-    try:
-        return JobTemplates.model_validate(yaml.safe_load(path.read_text()) or {})
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CatalogError(f"{path}: {where}: {first['msg']}") from None
