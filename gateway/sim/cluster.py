@@ -136,6 +136,12 @@ class SimCluster:
         another instance takes over."""
         await self.marathons[index].stop()
 
+    async def crash_marathon(self, index: int, session_timeout: float = 10.0) -> None:
+        """``kill -9`` Marathon instance ``index``: its port closes now, but ZooKeeper names
+        it as leader until its session times out after ``session_timeout`` real seconds;
+        meanwhile standbys answer 502 "Connection to leader refused."."""
+        await self.marathons[index].crash(session_timeout)
+
     async def kill_chronos(self, index: int) -> None:
         await self.chronoses[index].stop()
 

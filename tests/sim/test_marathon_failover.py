@@ -151,3 +151,42 @@ async def test_the_mesos_master_registers_master_info_under_mesos(zk_hosts: str)
         assert info["ip"] == 16777343
         assert info["pid"] == f"master@127.0.0.1:{sim.master.port}"
         assert info["id"] == sim.master.master_id
+
+
+async def test_a_crashed_leader_stays_named_until_its_session_expires(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, agent_cpus=4, marathon_instances=2, chronos_instances=0,
+                       zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        first, second = sim.marathons
+        async with httpx.AsyncClient(base_url=second.url, timeout=10) as standby:
+            created = await standby.post("/v2/apps", json={
+                "id": "/survivor", "cmd": "serve", "cpus": 0.1, "mem": 32,
+                "portDefinitions": [{"port": 0}]})
+            assert created.status_code == 201
+
+            async def running() -> bool:
+                app = (await standby.get("/v2/apps/survivor")).json()["app"]
+                return app["tasksRunning"] == 1
+
+            await eventually(running)
+            task_before = (await standby.get("/v2/apps/survivor")).json()["app"]["tasks"][0]
+
+            await sim.crash_marathon(0, session_timeout=2.0)
+            async with httpx.AsyncClient() as direct:
+                with pytest.raises(httpx.ConnectError):
+                    await direct.get(f"{first.url}/ping")
+            latches = _zk_children(zk_hosts, "/marathon/leader-curator")
+            assert first.host_port.encode() in latches.values()
+            during = await standby.get("/v2/apps")
+            assert during.status_code == 502
+            assert during.headers["content-type"].startswith("text/html")
+            assert "Connection to leader refused." in during.text
+            assert not second.is_leader
+
+            await eventually(_leads(second), timeout=15)
+            latches = _zk_children(zk_hosts, "/marathon/leader-curator")
+            assert list(latches.values()) == [second.host_port.encode()]
+            app = (await standby.get("/v2/apps/survivor")).json()["app"]
+            assert [t["id"] for t in app["tasks"]] == [task_before["id"]]
+            assert app["tasks"][0]["state"] == "TASK_RUNNING"
+            assert (await standby.get("/v2/leader")).json() == {"leader": second.host_port}

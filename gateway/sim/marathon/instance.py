@@ -4,7 +4,9 @@ Without ZooKeeper it leads alone with its state in memory. With ZooKeeper it joi
 latch under ``<zk>/leader-curator`` (node data ``host:port``), keeps state under
 ``<zk>/state``, and standbys proxy to the leader. Stopping an instance closes its ZooKeeper
 session, so its latch node vanishes and the next participant takes over, re-registering the
-same Mesos framework and finding every task still running.
+same Mesos framework and finding every task still running. A crashed instance (``kill -9``)
+closes its port at once but its session, and so its latch node, lives on until it times out:
+meanwhile standbys still proxy to it and answer 502 "Connection to leader refused.".
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class MarathonInstance:
         self._transition: asyncio.Lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self.crashed = False
+        self._session_expiry: asyncio.Task[None] | None = None
 
     def _new_scheduler(self) -> MarathonScheduler:
         return MarathonScheduler(
@@ -122,13 +126,46 @@ class MarathonInstance:
         """Stop the process: its session ends, so another instance can take over."""
         async with self._transition:
             await self._unlead()
+        expiry, self._session_expiry = self._session_expiry, None
+        if expiry is not None:  # crashed earlier: its session ends now
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
+        await self._close_session()
+        await self._stop_serving()
+
+    async def crash(self, session_timeout: float = 10.0) -> None:
+        """``kill -9`` or a lost machine: the port closes now, but the ZooKeeper session (and
+        so the latch node naming this instance) lives on until it times out after
+        ``session_timeout`` real seconds. Tasks keep running on the master."""
+        if self.crashed:
+            return
+        self.crashed = True
+        if self._latch is not None:
+            self._latch.abandon()
+        async with self._transition:
+            await self._unlead()
+        await self._stop_serving()
+        if self._zk is not None:
+            self._session_expiry = asyncio.create_task(self._end_session_after(session_timeout))
+
+    async def _end_session_after(self, seconds: float) -> None:
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            # Also when cancelled (the cluster stops first): the session must end.
+            await self._close_session()
+
+    async def _close_session(self) -> None:
         if self._zk is not None:
             zk, self._zk = self._zk, None
             await asyncio.to_thread(zk.stop)
             await asyncio.to_thread(zk.close)
+
+    async def _stop_serving(self) -> None:
         if self._served is not None:
-            await self._served.stop()
-            self._served = None
+            served, self._served = self._served, None
+            await served.stop()
 
     def abdicate(self) -> None:
         """``DELETE /v2/leader``: step down and rejoin the election at the back."""
@@ -163,6 +200,8 @@ class MarathonInstance:
 
     async def _leader_changed(self, leader_id: str | None, leads: bool) -> None:
         async with self._transition:
+            if self.crashed:
+                return
             self._leader_id = None if leads else leader_id
             if leads and not self.is_leader:
                 await self._lead_locked()

@@ -54,6 +54,10 @@ class CuratorLatch:
         self._join()
         self._children_changed(self._zk.get_children(self._path))
 
+    def abandon(self) -> None:
+        """The process died (``kill -9``): stop reacting, leave the node to the session's fate."""
+        self._closed = True
+
     def leave(self) -> None:
         self._closed = True
         if self.node is not None:
