@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.discovery import LeaderSource
 from gateway.discovery.source import SCHEDULERS
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class GatewayMetrics:
     def __init__(self, version: str) -> None:
@@ -78,6 +80,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
+            # Clients choose the method token freely: only known ones become label values, or
+            # made-up methods would each add a time series.
             method = scope.get("method", "")
+            method = method if method in _METHODS else "other"
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

@@ -41,3 +41,12 @@ def test_two_apps_in_one_process_keep_separate_counters():
         first.get("/healthz")
         text = second.get("/metrics").text
     assert 'route="/healthz"' not in text
+
+
+def test_made_up_http_methods_do_not_each_become_a_time_series():
+    with _client() as client:
+        for n in range(5):
+            client.request(f"BREW{n}", "/nowhere")
+        text = client.get("/metrics").text
+    assert "BREW" not in text
+    assert 'gateway_http_requests_total{method="other",route="unmatched",status="404"} 5.0' in text
