@@ -2,8 +2,9 @@
 refuses connections; reads wait for the next leader instead of failing, and a submission whose
 connection was refused goes to the next leader exactly once.
 
-The simulated schedulers leave their election cleanly when killed, so this failure mode is
-played here by small HTTP stand-ins whose latch nodes belong to sessions the test expires.
+The first test plays it with small HTTP stand-ins whose latch nodes belong to sessions the test
+expires (it also checks that reads were waiting exactly while ZooKeeper named the dead leader);
+the second crashes the simulated Marathon leader under the gateway's HTTP API.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, drive
+from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
 from tests.discovery.stand_in import StandIn
 from tests.fixtures.zookeeper import ZooKeeperServer
 
@@ -44,6 +46,12 @@ async def stand_ins() -> AsyncIterator[list[StandIn]]:
     yield made
     for stand_in in made:
         await stand_in.crash()
+
+
+@pytest.fixture
+async def gateway(zk_hosts: str) -> AsyncIterator[GatewayOverSim]:
+    async with gateway_over_sim(zk_hosts) as running:
+        yield running
 
 
 def expire_after(hosts: str, client: KazooClient, seconds: float) -> None:
@@ -100,3 +108,34 @@ async def test_a_crashed_leader_costs_listings_a_wait_not_an_error(zookeeper: Zo
     assert max(transport.reached.values()) == 1
     assert stand_ins[0].posts + stand_ins[1].posts == len(traffic.writes)
     assert noticed - crashed_at >= SESSION_SECONDS
+
+
+async def test_a_crashed_marathon_leader_fails_no_listing_and_deploys_nothing_twice(gateway):
+    await gateway.ready()
+    sim = gateway.sim
+    leader = await sim.wait_for_marathon_leader()
+    standby = next(m for m in sim.marathons if m is not leader)
+
+    stop = asyncio.Event()
+    traffic_task = asyncio.create_task(drive(
+        read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
+        write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop, write_pause=0.1))
+    await asyncio.sleep(1.0)
+    crashed_at = time.monotonic()
+    await sim.crash_marathon(sim.marathons.index(leader), session_timeout=SESSION_SECONDS)
+    while gateway.transport.first_answer_from(standby.url, crashed_at) is None:
+        assert time.monotonic() - crashed_at < 15, "the gateway never used the new leader"
+        await asyncio.sleep(0.05)
+    used = gateway.transport.first_answer_from(standby.url, crashed_at)
+    await asyncio.sleep(0.5)
+    stop.set()
+    traffic = await traffic_task
+
+    assert used is not None and used - crashed_at >= SESSION_SECONDS
+    assert [o for o in traffic.reads if o.started < crashed_at + SESSION_SECONDS < o.finished]
+    assert [o.detail for o in traffic.failed_reads()] == []
+    assert [o.detail for o in traffic.failed_writes()] == []
+    assert max(gateway.transport.reached.values()) == 1, "an app was submitted to Marathon twice"
+    listed = await gateway.users.get("/v1/deployments", headers=gateway.as_user())
+    descriptions = [item["description"] for item in listed.json()["items"]]
+    assert sorted(descriptions) == sorted(traffic.submitted)
