@@ -132,9 +132,11 @@ class Deployments:
             raise Forbidden("Only administrators may list everyone's deployments.")
         selector = (specs.all_deployments_selector() if everyone
                     else specs.owner_selector(identity.owner))
-        apps = sorted(await self._marathon.list_apps(selector), key=lambda a: str(a["id"]))
+        # Sorted by what the cursor compares: the deployment id, not the full app id, whose
+        # group prefix may differ (apps made under an earlier GATEWAY_MARATHON_GROUP).
+        apps = sorted(await self._marathon.list_apps(selector), key=_deployment_id)
         if cursor:
-            apps = [a for a in apps if str(a["id"]).rsplit("/", 1)[-1] > cursor]
+            apps = [a for a in apps if _deployment_id(a) > cursor]
         page, more = apps[:limit], len(apps) > limit
         queue = await self._marathon.queue() if any(not a.get("tasksRunning") for a in page) else {}
         items = [self._view(a, queue.get(a["id"])) for a in page]
@@ -220,6 +222,10 @@ class Deployments:
                 not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
             raise NotFound("No such deployment.")
         return app
+
+
+def _deployment_id(app: dict[str, Any]) -> str:
+    return str(app["id"]).rsplit("/", 1)[-1]
 
 
 def _check_key(key: str) -> None:

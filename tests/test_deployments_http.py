@@ -172,6 +172,21 @@ def test_lists_are_paginated_with_a_cursor(harness):
     assert second["next"] is None
 
 
+def test_paging_neither_skips_nor_repeats_apps_left_in_an_earlier_marathon_group(harness):
+    # Apps made under another GATEWAY_MARATHON_GROUP are still the caller's deployments.
+    low, high = sorted(harness.deploy().json()["id"] for _ in range(2))
+    app = harness.cluster.apps.pop(f"/gateway/{low}")
+    harness.cluster.apps[f"/zzz-earlier/{low}"] = {**app, "id": f"/zzz-earlier/{low}"}
+    seen, cursor = [], ""
+    for _ in range(3):
+        page = harness.call("GET", f"/v1/deployments?limit=1{cursor}").json()
+        seen += [item["id"] for item in page["items"]]
+        if page["next"] is None:
+            break
+        cursor = f"&cursor={page['next']}"
+    assert seen == [low, high]
+
+
 def test_restart_replaces_the_task_and_delete_removes_the_app(harness):
     deployment = harness.deploy().json()
     path = f"/v1/deployments/{deployment['id']}"
