@@ -157,5 +157,14 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
         if name not in claims:
             continue
         value = claims[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
             raise TokenRejected(f"The token's {name} claim is not a number.")
+
+
+def _finite(value: float) -> bool:
+    # JSON integers are unbounded: 1e400 written as digits is an int no float can hold, and
+    # math.isfinite would raise on it before any signature was checked.
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
