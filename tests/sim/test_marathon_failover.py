@@ -190,3 +190,14 @@ async def test_a_crashed_leader_stays_named_until_its_session_expires(zk_hosts: 
             assert [t["id"] for t in app["tasks"]] == [task_before["id"]]
             assert app["tasks"][0]["state"] == "TASK_RUNNING"
             assert (await standby.get("/v2/leader")).json() == {"leader": second.host_port}
+
+
+async def test_a_stopped_standby_closes_its_connections_to_the_leader(zk_hosts: str) -> None:
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        standby = sim.marathons[1]
+        async with httpx.AsyncClient(base_url=standby.url, timeout=10) as client:
+            assert (await client.get("/v2/apps")).status_code == 200
+        assert standby.proxy is not None and not standby.proxy.client.is_closed
+        await sim.kill_marathon(1)
+        assert standby.proxy.client.is_closed

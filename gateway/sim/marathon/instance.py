@@ -76,6 +76,7 @@ class MarathonInstance:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._background: set[asyncio.Task[None]] = set()
         self.crashed = False
+        self.proxy: LeaderProxyMiddleware | None = None
         self._session_expiry: asyncio.Task[None] | None = None
 
     def _new_scheduler(self) -> MarathonScheduler:
@@ -166,6 +167,8 @@ class MarathonInstance:
         if self._served is not None:
             served, self._served = self._served, None
             await served.stop()
+        if self.proxy is not None:  # its kept-alive connections to the leader
+            await self.proxy.aclose()
 
     def abdicate(self) -> None:
         """``DELETE /v2/leader``: step down and rejoin the election at the back."""
@@ -268,7 +271,7 @@ class MarathonInstance:
                 Exception: _internal_error,
             },
         )
-        app = LeaderProxyMiddleware(app, self)
+        app = self.proxy = LeaderProxyMiddleware(app, self)
         if self.faults is not None:
             app = FaultMiddleware(app, self.faults)
         if self.config.credentials is not None:

@@ -25,6 +25,9 @@ class LeaderProxyMiddleware:
         self.instance = instance
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
 
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/__sim__/"):
             await self.app(scope, receive, send)
