@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +22,7 @@ from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
-from gateway.sandbox_logs import follow, tail
+from gateway.sandbox_logs import TaskLog, task_log
 from gateway.specs import deployment_status as status
 from gateway.specs import deployments as specs
 
@@ -36,13 +35,6 @@ IDEMPOTENCY_KEY_MAX = 255
 class Created:
     deployment: Deployment
     replayed: bool  # True: an earlier request with the same Idempotency-Key made it
-
-
-@dataclass(frozen=True)
-class TaskLog:
-    task_id: str
-    head: bytes
-    rest: AsyncIterator[bytes] | None  # set when following
 
 
 class Deployments:
@@ -176,9 +168,6 @@ class Deployments:
             raise UpstreamUnavailable("Logs need the Mesos master, which is not configured.")
         app = await self._owned_app(deployment_id, identity)
         sandbox = await self._current_sandbox(app)
-        head, size = await tail(self._mesos, sandbox, stream, lines)
-        if not keep_following:
-            return TaskLog(sandbox.task_id, head, None)
         app_id = app["id"]
 
         async def still_running() -> bool:
@@ -186,8 +175,8 @@ class Deployments:
             return current is not None and sandbox.task_id in {
                 t.get("id") for t in current.get("tasks") or []}
 
-        rest = follow(self._mesos, sandbox, stream, size, still_running=still_running)
-        return TaskLog(sandbox.task_id, head, rest)
+        return await task_log(self._mesos, sandbox, stream, lines,
+                              still_running=still_running if keep_following else None)
 
     async def _current_sandbox(self, app: dict[str, Any]) -> Sandbox:
         assert self._mesos is not None

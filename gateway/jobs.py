@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -25,7 +24,7 @@ from gateway.models.deployments import LogStream
 from gateway.models.jobs import JOB_NAME, Job, JobRequest, Run
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
-from gateway.sandbox_logs import follow, tail
+from gateway.sandbox_logs import TaskLog, task_log
 from gateway.specs import job_status
 from gateway.specs import jobs as specs
 from gateway.specs.job_templates import JobTemplates
@@ -33,13 +32,6 @@ from gateway.specs.job_templates import JobTemplates
 log = logging.getLogger(__name__)
 
 ChildPolicy = Literal["refuse", "delete"]
-
-
-@dataclass(frozen=True)
-class JobLog:
-    run_id: str
-    head: bytes
-    rest: AsyncIterator[bytes] | None  # set when following
 
 
 class Jobs:
@@ -169,7 +161,7 @@ class Jobs:
         return deleted
 
     async def logs(self, job_id: str, identity: Identity, *, run_id: str | None,
-                   stream: LogStream, lines: int | None, keep_following: bool) -> JobLog:
+                   stream: LogStream, lines: int | None, keep_following: bool) -> TaskLog:
         """A run's output (the newest run unless ``run_id`` names one) from its Mesos sandbox."""
         mesos = self._require_mesos()
         job = await self._owned_job(job_id, identity)
@@ -180,15 +172,13 @@ class Jobs:
             raise NotFound("No such run of this job." if run_id else
                            "This job has not run yet (or Mesos no longer remembers its runs).")
         sandbox = await mesos.sandbox(run.id)
-        head, size = await tail(mesos, sandbox, stream, lines)
-        if not keep_following:
-            return JobLog(run.id, head, None)
 
         async def still_running() -> bool:
             current = next((r for r in await self._runs(job) if r.id == run.id), None)
             return current is not None and current.state in ("running", "staging")
 
-        return JobLog(run.id, head, follow(mesos, sandbox, stream, size, still_running=still_running))
+        return await task_log(mesos, sandbox, stream, lines,
+                              still_running=still_running if keep_following else None)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -7,11 +7,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from gateway.clients.mesos import MesosClient, Sandbox, SandboxFileName
 
 CHUNK = 64 * 1024
 MAX_TAIL_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TaskLog:
+    task_id: str
+    head: bytes
+    rest: AsyncIterator[bytes] | None  # set when following
+
+
+async def task_log(mesos: MesosClient, sandbox: Sandbox, name: SandboxFileName,
+                   lines: int | None, *,
+                   still_running: Callable[[], Awaitable[bool]] | None) -> TaskLog:
+    """The last lines now and, when ``still_running`` is given, what follows until it is False."""
+    head, size = await tail(mesos, sandbox, name, lines)
+    rest = (follow(mesos, sandbox, name, size, still_running=still_running)
+            if still_running is not None else None)
+    return TaskLog(sandbox.task_id, head, rest)
 
 
 def last_lines(data: bytes, lines: int) -> bytes:

@@ -90,4 +90,4 @@ async def deployment_logs(
 ) -> StreamingResponse:
     task_log = await deployments.logs(deployment_id, user, stream=stream, lines=tail,
                                       keep_following=follow)
-    return log_response(task_log.head, task_log.rest, {"X-Task-Id": task_log.task_id})
+    return log_response(task_log, task_id_header="X-Task-Id")

@@ -109,4 +109,4 @@ async def job_logs(
 ) -> StreamingResponse:
     job_log = await jobs.logs(job_id, user, run_id=run, stream=stream, lines=tail,
                               keep_following=follow)
-    return log_response(job_log.head, job_log.rest, {"X-Run-Id": job_log.run_id})
+    return log_response(job_log, task_id_header="X-Run-Id")
