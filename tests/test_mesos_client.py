@@ -71,8 +71,8 @@ def test_framework_tasks_include_completed_ones_and_those_of_earlier_framework_i
 
 def test_the_sandbox_is_found_through_the_agent_pid_and_read_with_files_read():
     async def scenario(mesos):
-        chunk = await mesos.task_sandbox_file("ct:1:0:train:", "stdout", 0, 100)
-        return chunk, await mesos.sandbox("ct:1:0:train:")
+        sandbox = await mesos.sandbox("ct:1:0:train:")
+        return await mesos.read(sandbox, "stdout", 0, 100), sandbox
 
     chunk, sandbox = _run(scenario)
     assert sandbox.agent_url == "http://10.0.0.7:5051"
@@ -86,10 +86,14 @@ def test_a_completed_task_of_a_custom_executor_is_found_by_hostname_and_port():
                                                       "/var/lib/mesos/slaves/S2/run-0")
 
 
+async def _read_stderr(mesos, task_id):
+    return await mesos.read(await mesos.sandbox(task_id), "stderr", 0, 10)
+
+
 def test_unknown_tasks_and_missing_files_are_not_found():
     with pytest.raises(NotFound):
         _run(lambda mesos: mesos.sandbox("no-such-task"))
     with pytest.raises(NotFound, match="not in the task's sandbox"):
-        _run(lambda mesos: mesos.task_sandbox_file("ct:1:0:train:", "stderr", 0, 10))
+        _run(lambda mesos: _read_stderr(mesos, "ct:1:0:train:"))
     with pytest.raises(NotFound, match="no longer on its agent"):
         _run(lambda mesos: mesos.sandbox("ct:old"))

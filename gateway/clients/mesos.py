@@ -115,11 +115,6 @@ class MesosClient:
                                      params={"path": f"{sandbox.directory}/{name}", "offset": -1})
         return int(body.get("offset", 0))
 
-    async def task_sandbox_file(self, task_id: str, name: SandboxFileName, offset: int,
-                                length: int) -> SandboxChunk:
-        """One read of a task's stdout or stderr, for callers that do not keep a Sandbox."""
-        return await self.read(await self.sandbox(task_id), name, offset, length)
-
     async def _agent_get(self, agent_url: str, path: str, params: Any) -> dict[str, Any]:
         try:
             response = await self._http.get(agent_url + path, params=params,

@@ -66,10 +66,6 @@ def split_chronos_name(job_name: str) -> tuple[str, str] | None:
     return owner, job_name[head + 1:]
 
 
-def is_job_id(value: str) -> bool:
-    return split_chronos_name(value) is not None
-
-
 def resolve_job(request: JobRequest, catalog: ModuleCatalog, templates: ServiceTemplates,
                 job_templates: JobTemplates, *, gpus_supported: bool) -> ResolvedJob:
     """Image, hardware and retries fixed by the catalog, the raw-image policy and the templates."""
