@@ -80,6 +80,12 @@ class LeaderProxyMiddleware:
             return jetty_error(502, request.url.path, "Connection to leader refused.")
         except httpx.TimeoutException:
             return jetty_error(504, request.url.path, "Connection to leader timed out.")
+        except httpx.TransportError:
+            # The leader went away mid-request. RequestForwarder's other IOException answer
+            # (not quoted in the fact sheet; our best rendering), never a traceback.
+            return jetty_error(
+                502, request.url.path, "Failed to successfully establish a connection to the leader."
+            )
         out_headers = {
             k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS
         }
