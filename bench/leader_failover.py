@@ -68,7 +68,11 @@ class Round:
 
 
 class NodeWatch:
-    """An observer outside the gateway: when did ZooKeeper drop a given election node?"""
+    """An observer outside the gateway: when did ZooKeeper drop a given election node?
+
+    Opening and closing block on ZooKeeper: do both in a thread, not on the event loop that
+    serves the gateway and the simulated schedulers being measured.
+    """
 
     def __init__(self, hosts: str, path: str) -> None:
         self._client = KazooClient(hosts=hosts)
@@ -145,7 +149,7 @@ async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int, scheduler: s
         path = "/marathon/leader-curator" if marathon else "/chronos/state/candidate"
         route = "/v1/deployments" if marathon else "/v1/jobs"
         submit = gateway.deploy if marathon else gateway.submit_job
-        watch = NodeWatch(zookeeper.hosts, path)
+        watch = await asyncio.to_thread(NodeWatch, zookeeper.hosts, path)
         try:
             for _ in range(rounds):
                 status = await gateway.ready()
@@ -171,7 +175,7 @@ async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int, scheduler: s
                 results.append(Round(killed, noticed, used, traffic, twice))
                 await (gateway.add_marathon() if marathon else gateway.add_chronos())
         finally:
-            watch.close()
+            await asyncio.to_thread(watch.close)
     return results
 
 
@@ -184,7 +188,7 @@ async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float
         for stand_in, contender in zip(stand_ins, contenders, strict=True):
             await stand_in.start()
             contender.join_latch(path, f"127.0.0.1:{stand_in.port}")
-        watch = NodeWatch(zookeeper.hosts, path)
+        watch = await asyncio.to_thread(NodeWatch, zookeeper.hosts, path)
         leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
                                         {"chronos": Election(path, "curator")})
         await leaders.start()
@@ -194,7 +198,7 @@ async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float
             results.append(await one_round(leaders, watch, session + 5.0, crash))
         finally:
             await leaders.stop()
-            watch.close()
+            await asyncio.to_thread(watch.close)
             for stand_in, contender in zip(stand_ins, contenders, strict=True):
                 await stand_in.crash()
                 contender.die()
