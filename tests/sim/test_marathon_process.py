@@ -1,4 +1,5 @@
-"""A standby's LeaderProxyFilter when the leader misbehaves at the TCP level."""
+"""Marathon process edges: the standby's LeaderProxyFilter when the leader misbehaves at the
+TCP level, and leadership news reaching a stopped process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from starlette.responses import PlainTextResponse
 
+from gateway.sim import SimCluster
 from gateway.sim.config import SimConfig
 from gateway.sim.marathon.proxy import LeaderProxyMiddleware
 
@@ -37,3 +39,15 @@ async def test_a_leader_dropping_the_connection_gives_a_jetty_502_not_a_tracebac
     assert response.status_code == 502
     assert response.headers["content-type"].startswith("text/html")
     assert "Failed to successfully establish a connection to the leader." in response.text
+
+
+async def test_leadership_news_reaching_a_stopped_instance_does_not_make_it_lead_again() -> None:
+    # The latch's watch fires from kazoo's thread while the cluster stops (another instance
+    # left the election): the stopping instance must not start a scheduler again.
+    async with SimCluster(SimConfig(agents=1, marathon_instances=1, chronos_instances=0)) as sim:
+        instance = sim.marathons[0]
+        await sim.kill_marathon(0)
+        await asyncio.to_thread(instance._leader_changed_threadsafe, instance.host_port, True)
+        await asyncio.sleep(0.1)
+        assert not instance.is_leader
+        assert not [f for f in sim.master.frameworks.values() if f.active]

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from kazoo.client import KazooClient
 from starlette.applications import Starlette
@@ -75,7 +77,7 @@ class MarathonInstance:
         self._transition: asyncio.Lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self.crashed = False
+        self._gone = False  # stopped or crashed: leadership news is ignored from then on
         self.proxy: LeaderProxyMiddleware | None = None
         self._session_expiry: asyncio.Task[None] | None = None
 
@@ -125,8 +127,12 @@ class MarathonInstance:
 
     async def stop(self) -> None:
         """Stop the process: its session ends, so another instance can take over."""
+        self._gone = True
+        if self._latch is not None:
+            self._latch.abandon()  # closing the session below removes the node
         async with self._transition:
             await self._unlead()
+        await self._settle_background()
         expiry, self._session_expiry = self._session_expiry, None
         if expiry is not None:  # crashed earlier: its session ends now
             expiry.cancel()
@@ -139,13 +145,14 @@ class MarathonInstance:
         """``kill -9`` or a lost machine: the port closes now, but the ZooKeeper session (and
         so the latch node naming this instance) lives on until it times out after
         ``session_timeout`` real seconds. Tasks keep running on the master."""
-        if self.crashed:
+        if self._gone:
             return
-        self.crashed = True
+        self._gone = True
         if self._latch is not None:
             self._latch.abandon()
         async with self._transition:
             await self._unlead()
+        await self._settle_background()
         await self._stop_serving()
         if self._zk is not None:
             self._session_expiry = asyncio.create_task(self._end_session_after(session_timeout))
@@ -170,11 +177,22 @@ class MarathonInstance:
         if self.proxy is not None:  # its kept-alive connections to the leader
             await self.proxy.aclose()
 
-    def abdicate(self) -> None:
-        """``DELETE /v2/leader``: step down and rejoin the election at the back."""
-        job = asyncio.get_running_loop().create_task(self._abdicate())
+    async def _settle_background(self) -> None:
+        """Leadership changes still queued would lead again on a closing session."""
+        jobs = list(self._background)
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """On the loop: run ``coro`` as a task this instance keeps (and settles when it stops)."""
+        job = asyncio.get_running_loop().create_task(coro)
         self._background.add(job)
         job.add_done_callback(self._background.discard)
+
+    def abdicate(self) -> None:
+        """``DELETE /v2/leader``: step down and rejoin the election at the back."""
+        self._spawn(self._abdicate())
 
     async def _abdicate(self, *, rejoin: bool = True) -> None:
         async with self._transition:
@@ -190,20 +208,18 @@ class MarathonInstance:
         if self._loop is None or self._loop.is_closed():
             return
         self._loop.call_soon_threadsafe(
-            lambda: self._loop.create_task(self._leader_changed(leader_id, leads))  # type: ignore[union-attr]
+            lambda: self._spawn(self._leader_changed(leader_id, leads))
         )
 
     def _zk_state_changed(self, state: str) -> None:
         """kazoo thread. A lost session took our latch node with it: like Marathon (which
         exits), stop leading at once rather than risk two leaders."""
         if state == "LOST" and self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(
-                lambda: self._loop.create_task(self._leader_changed(None, False))  # type: ignore[union-attr]
-            )
+            self._loop.call_soon_threadsafe(lambda: self._spawn(self._leader_changed(None, False)))
 
     async def _leader_changed(self, leader_id: str | None, leads: bool) -> None:
         async with self._transition:
-            if self.crashed:
+            if self._gone:
                 return
             self._leader_id = None if leads else leader_id
             if leads and not self.is_leader:
