@@ -93,3 +93,10 @@ def test_a_failed_deployment_shows_no_endpoints_and_tasks_report_health():
             "healthCheckResults": [{"alive": False}]}
     running = deployment_from_app(_app(tasksRunning=1, tasks=[task]), lb_host="lb")
     assert running.tasks[0].healthy is False and running.tasks[0].host == "agent-1"
+
+
+def test_an_app_an_operator_shrank_below_the_request_bounds_is_still_shown_as_it_is():
+    # Marathon apps can be edited outside the gateway; reading one back must not fail.
+    deployment = deployment_from_app(_app(cpus=0.05, mem=64.0, disk=0, gpus=0),
+                                     lb_host="lb", main_ports=MAIN_PORTS)
+    assert (deployment.hardware.cpus, deployment.hardware.memory) == (0.05, 64)

@@ -187,6 +187,14 @@ def test_paging_neither_skips_nor_repeats_apps_left_in_an_earlier_marathon_group
     assert seen == [low, high]
 
 
+def test_an_app_edited_in_marathon_below_the_request_bounds_is_still_shown(harness):
+    deployment = harness.deploy().json()
+    harness.cluster.apps[f"/gateway/{deployment['id']}"]["mem"] = 64.0
+    shown = harness.call("GET", f"/v1/deployments/{deployment['id']}")
+    assert shown.status_code == 200 and shown.json()["hardware"]["memory"] == 64
+    assert harness.call("GET", "/v1/deployments").status_code == 200
+
+
 def test_restart_replaces_the_task_and_delete_removes_the_app(harness):
     deployment = harness.deploy().json()
     path = f"/v1/deployments/{deployment['id']}"

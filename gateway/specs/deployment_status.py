@@ -46,8 +46,11 @@ def deployment_from_app(app: dict[str, Any], *, lb_host: str,
         module=labels.get("gateway.module"),
         image=((app.get("container") or {}).get("docker") or {}).get("image", ""),
         service="jupyter" if service == "jupyter" else "deepaas",
-        hardware=Hardware(cpus=app.get("cpus", 1), memory=int(app.get("mem", 128)),
-                          disk=int(app.get("disk", 0)), gpus=int(app.get("gpus", 0))),
+        # What Marathon holds, unvalidated: the request bounds apply to asking, not to reading
+        # back an app an operator may have edited in Marathon.
+        hardware=Hardware.model_construct(
+            cpus=float(app.get("cpus", 1)), memory=int(app.get("mem", 128)),
+            disk=int(app.get("disk", 0)), gpus=int(app.get("gpus", 0))),
         description=labels.get("gateway.description", ""),
         created_at=labels.get("gateway.created_at") or None,
         status=status,
