@@ -34,7 +34,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.catalog import CatalogError, load_service_templates
+    from gateway.catalog import (
+        CatalogError,
+        load_job_templates,
+        load_module_catalog,
+        load_service_templates,
+    )
     from gateway.config import Settings
 
     if args.help_config:
@@ -50,7 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_CONFIG
     try:
-        load_service_templates(settings.job_specs_dir)
+        # What the app loads at start, read once here so a mistake is a sentence, not a traceback.
+        for load in (load_service_templates, load_module_catalog, load_job_templates):
+            load(settings.job_specs_dir)
     except CatalogError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -1,7 +1,9 @@
 """Operators get a clear refusal at start for configuration that cannot work."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -69,3 +71,15 @@ def test_scheduler_urls_without_an_http_scheme_are_refused():
                 "http://marathon.example.org:8080/?x=1"):
         with pytest.raises(ValidationError, match="http"):
             Settings(marathon_url=url)
+
+
+def test_serve_names_a_broken_catalog_file_instead_of_failing_with_a_traceback(tmp_path):
+    specs = Path(__file__).parents[1] / "job_specs"
+    for name in ("services.yaml", "jobs.yaml"):
+        shutil.copy(specs / name, tmp_path / name)
+    (tmp_path / "modules.yaml").write_text("modules: [{name: 3}]\n")
+    result = _serve({"GATEWAY_OIDC_ISSUERS": "https://iam.example.org/",
+                     "GATEWAY_JOB_SPECS_DIR": str(tmp_path)})
+    assert result.returncode == 3
+    assert "modules.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
