@@ -121,7 +121,9 @@ class Module(_Data):
                 name: min(getattr(hardware, name), getattr(limits, name))
                 for name in ("cpus", "memory", "disk", "gpus")})
 
-        return self.model_copy(update={"hardware": HardwareRange(
+        # Not re-validated: limits below the module's minimum leave a range no request can
+        # meet (deploying it is a 422), which the catalog shows rather than failing to list.
+        return self.model_copy(update={"hardware": HardwareRange.model_construct(
             default=cap(self.hardware.default), max=cap(self.hardware.max),
             min=self.hardware.min)})
 

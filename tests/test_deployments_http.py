@@ -293,6 +293,26 @@ def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
                                                  "gpus": 0}
 
 
+def test_the_catalog_still_lists_a_module_whose_minimum_is_above_the_operators_limits(tmp_path):
+    import shutil
+
+    import yaml
+
+    specs = tmp_path / "job_specs"
+    shutil.copytree(JOB_SPECS, specs)
+    services = yaml.safe_load((specs / "services.yaml").read_text())
+    services["limits"] = {"cpus": 4, "memory": 2048, "disk": 20480, "gpus": 1}
+    (specs / "services.yaml").write_text(yaml.safe_dump(services))
+    with configured(job_specs_dir=specs) as harness:
+        listed = harness.call("GET", "/v1/modules")
+        assert listed.status_code == 200
+        module = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
+        assert module["hardware"]["max"]["memory"] == 2048
+        assert module["hardware"]["min"]["memory"] == 4096
+        refused = harness.deploy(body={"module": "speech-to-text-tf"})
+        assert refused.status_code == 422
+
+
 def test_passwords_never_reach_the_logs(harness, caplog):
     import logging
 
