@@ -40,8 +40,10 @@ class ServedApp:
         self.app = app
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]
+        # The simulated systems answer, not uvicorn: no "server: uvicorn" header on anything.
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=1
+            app, log_level="warning", lifespan="off", access_log=False,
+            timeout_graceful_shutdown=1, server_header=False,
         )
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -184,6 +184,7 @@ async def test_master_state_and_metrics_account_for_running_tasks(
     assert state["slaves"][0]["used_resources"]["gpus"] == 1.0
     assert redirect.status_code == 307
     assert redirect.headers["location"] == f"//127.0.0.1:{sim.master.port}"
+    assert "uvicorn" not in redirect.headers.get("server", "")
 
 
 async def test_the_event_stream_starts_attached_then_reports_status_updates(

@@ -143,6 +143,7 @@ async def test_info_leader_and_ping_answer_like_marathon(marathon: httpx.AsyncCl
     ping = await marathon.get("/ping")
     assert ping.text == "pong" and ping.headers["content-type"].startswith("text/plain")
     assert ping.headers["X-Marathon-Leader"] == f"http://{leader}"
+    assert "uvicorn" not in ping.headers.get("server", "")
 
 
 async def test_the_marathon_lb_snapshot_has_every_key_it_reads_without_get(
