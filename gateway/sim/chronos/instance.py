@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
-import uvicorn
 from kazoo.client import KazooClient
 from starlette.types import ASGIApp
 
@@ -28,17 +26,9 @@ from gateway.sim.chronos.scheduler import JobScheduler
 from gateway.sim.chronos.store import JobStore, MemoryBackend, ZooKeeperBackend
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import MesosMaster
-from gateway.sim.sockets import no_nagle
+from gateway.sim.server import ServedApp, bind_free_socket
 
 log = logging.getLogger(__name__)
-
-
-class _Server(uvicorn.Server):
-    # Several simulated processes share one event loop; none of them may take over the
-    # process's signal handlers.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class ChronosInstance:
@@ -64,8 +54,7 @@ class ChronosInstance:
         self.alive = False
         self._zk: KazooClient | None = None
         self._latch: LeaderLatch | None = None
-        self._server: _Server | None = None
-        self._serve_task: asyncio.Task[None] | None = None
+        self._served: ServedApp | None = None
         self._http: httpx.AsyncClient | None = None
         self._leadership: asyncio.Task[None] | None = None
         self._want_leader = False
@@ -86,9 +75,7 @@ class ChronosInstance:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        sock = no_nagle(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.options.hostname, self._requested_port))
+        sock = bind_free_socket(self.options.hostname, self._requested_port)
         self.port = sock.getsockname()[1]
         self._requested_port = self.port  # a restarted instance keeps its --http_port
         if self.zk_hosts is None:
@@ -114,17 +101,8 @@ class ChronosInstance:
             client=self._http,
         )
         served: ASGIApp = app if self._middleware is None else self._middleware(app)
-        # Jetty answers, not uvicorn: no "server: uvicorn" header on anything.
-        config = uvicorn.Config(
-            served, lifespan="off", log_level="warning", access_log=False, server_header=False
-        )
-        self._server = _Server(config)
-        self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._serve_task.done():
-                await self._serve_task
-                raise RuntimeError("Chronos HTTP server did not start")
-            await asyncio.sleep(0.01)
+        self._served = ServedApp(served, sock)
+        await self._served.start()
         self.alive = True
         if self._zk is None:
             self._leadership_changed(True)
@@ -176,13 +154,9 @@ class ChronosInstance:
         self.is_leader = False
 
     async def _stop_serving(self) -> None:
-        if self._server is not None and self._serve_task is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._serve_task), 3)
-            if not self._serve_task.done():
-                self._serve_task.cancel()
+        if self._served is not None:
+            served, self._served = self._served, None
+            await served.stop()
         if self._http is not None:
             await self._http.aclose()
             self._http = None
