@@ -1,9 +1,10 @@
 """Marathon process edges: the standby's LeaderProxyFilter when the leader misbehaves at the
-TCP level, and leadership news reaching a stopped process."""
+TCP level, leadership news reaching a stopped process, and a slow event subscriber."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 import httpx
@@ -11,7 +12,9 @@ import pytest
 from starlette.responses import PlainTextResponse
 
 from gateway.sim import SimCluster
+from gateway.sim.clock import SimClock
 from gateway.sim.config import SimConfig
+from gateway.sim.marathon.events import _QUEUE_LIMIT, EventBus
 from gateway.sim.marathon.proxy import LeaderProxyMiddleware
 
 pytestmark = pytest.mark.anyio
@@ -51,3 +54,22 @@ async def test_leadership_news_reaching_a_stopped_instance_does_not_make_it_lead
         await asyncio.sleep(0.1)
         assert not instance.is_leader
         assert not [f for f in sim.master.frameworks.values() if f.active]
+
+
+@pytest.mark.parametrize("then_close", [False, True])
+async def test_an_event_subscriber_too_slow_to_keep_up_is_dropped_and_its_stream_ends(
+    then_close: bool,
+) -> None:
+    bus = EventBus(SimClock())
+    stream = bus.stream("127.0.0.1", set())
+    assert b"event_stream_attached" in await anext(stream)
+    for number in range(_QUEUE_LIMIT + 1):
+        bus.publish("api_post_event", {"number": number})
+    if then_close:
+        bus.close_all()
+    rest = await asyncio.wait_for(_drain(stream), 2.0)
+    assert len(rest) <= _QUEUE_LIMIT
+
+
+async def _drain(stream: AsyncIterator[bytes]) -> list[bytes]:
+    return [frame async for frame in stream]

@@ -24,16 +24,20 @@ class EventBus:
             try:
                 queue.put_nowait((event_type, event))
             except asyncio.QueueFull:
-                self._subscribers.discard(queue)
+                self._end(queue)
 
     def close_all(self) -> None:
         """The instance lost leadership or stops: end every open stream."""
         for queue in list(self._subscribers):
-            try:
-                queue.put_nowait(None)
-            except asyncio.QueueFull:
-                pass
-        self._subscribers.clear()
+            self._end(queue)
+
+    def _end(self, queue: asyncio.Queue[tuple[str, dict[str, Any]] | None]) -> None:
+        """Drop a subscriber: its stream ends, also when its queue is full (what it has not
+        read yet is lost, as with a closed connection)."""
+        self._subscribers.discard(queue)
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(None)
 
     async def stream(self, remote: str, event_types: set[str]) -> AsyncIterator[bytes]:
         """SSE frames: ``event_stream_attached`` first, then every (selected) event."""
