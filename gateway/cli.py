@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.auth.bearer import RedactUrlTokens
     from gateway.catalog import (
         CatalogError,
         load_job_templates,
@@ -61,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    logging.getLogger("uvicorn.access").addFilter(RedactUrlTokens())
     uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level)
     return EXIT_OK

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 import pytest
 
-from tests.auth.conftest import Gateway, assert_invalid_token
+from tests.auth.conftest import JOB_SPECS, Gateway, assert_invalid_token
 from tests.auth.keys import AUDIENCE
 
 
@@ -117,3 +118,27 @@ def test_tokens_never_appear_in_the_logs(gateway: Gateway, caplog: pytest.LogCap
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for token in tokens:  # ...but no token, nor any of its parts
         assert all(part not in logged for part in token.split("."))
+
+
+def test_a_token_offered_in_the_url_is_not_written_to_the_access_log(monkeypatch, caplog):
+    import uvicorn
+
+    from gateway import cli
+
+    token = AUDIENCE + ".secret-token-part"
+    line = '%s - "%s %s HTTP/%s" %d'  # uvicorn's access log format
+
+    def serve(*args: object, **kwargs: object) -> None:
+        access = logging.getLogger("uvicorn.access")
+        for target in (f"/v1/me?access_token={token}", f"/v1/jobs?all=1&id%5Ftoken={token}"):
+            access.info(line, "127.0.0.1:5000", "GET", target, "1.1", 400)
+        access.info(line, "127.0.0.1:5000", "GET", "/v1/jobs?all=1&limit=5", "1.1", 200)
+
+    monkeypatch.setattr(uvicorn, "run", serve)
+    monkeypatch.setenv("GATEWAY_OIDC_ISSUERS", "https://iam.example.org/")
+    monkeypatch.setenv("GATEWAY_JOB_SPECS_DIR", str(JOB_SPECS))
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        assert cli.main(["serve"]) == 0
+    assert token not in caplog.text
+    assert "/v1/me?[query with a token, not logged]" in caplog.text
+    assert "/v1/jobs?all=1&limit=5" in caplog.text
