@@ -262,7 +262,9 @@ async def test_while_zookeeper_is_down_the_last_leaders_are_kept_and_said_to_be_
         own_zookeeper.start()
         await until(lambda: leaders.status()["zookeeper"]["state"] == "connected", timeout=15)
         assert leaders.leader("marathon") == known, "the same leader keeps its known-since time"
-        # Watches survived the outage: a failover afterwards is still followed.
+        # Watches survived the outage: a failover afterwards is still followed. (The contender
+        # plays a scheduler with its own session, which may reconnect later than ours.)
+        await until(lambda: contender.client.connected, timeout=15)
         contender.join_latch("/marathon/leader-curator", "marathon-2:8080")
         contender.client.delete("/marathon/leader-curator/" + leaders.snapshot.nodes["marathon"])
         assert (await next_leader(leaders, "marathon", known)).url == "http://marathon-2:8080"
