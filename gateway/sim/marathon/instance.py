@@ -13,29 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
 from kazoo.client import KazooClient
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import ASGIApp
 
-from gateway.sim.basic_auth import BasicAuthMiddleware
 from gateway.sim.clock import SimClock
 from gateway.sim.config import SimConfig
-from gateway.sim.faults import FaultInjector, FaultMiddleware
-from gateway.sim.marathon.api_apps import AppsApi
-from gateway.sim.marathon.api_system import SystemApi
-from gateway.sim.marathon.errors import MarathonError
+from gateway.sim.faults import FaultInjector
 from gateway.sim.marathon.events import EventBus
 from gateway.sim.marathon.health import HealthMonitor
 from gateway.sim.marathon.proxy import LeaderProxyMiddleware
+from gateway.sim.marathon.routes import marathon_app
 from gateway.sim.marathon.scheduler import MarathonScheduler
 from gateway.sim.marathon.store import MemoryBackend, StateBackend, ZooKeeperBackend
 from gateway.sim.mesos import MesosMaster
@@ -107,7 +97,7 @@ class MarathonInstance:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._served = ServedApp(self._asgi_app(), self._sock)
+        self._served = ServedApp(marathon_app(self), self._sock)
         await self._served.start()
         if not self.config.zk_hosts:
             await self._lead()
@@ -192,9 +182,10 @@ class MarathonInstance:
 
     def abdicate(self) -> None:
         """``DELETE /v2/leader``: step down and rejoin the election at the back."""
-        self._spawn(self._abdicate())
+        self._spawn(self.step_down())
 
-    async def _abdicate(self, *, rejoin: bool = True) -> None:
+    async def step_down(self, *, rejoin: bool = True) -> None:
+        """Stop leading and rejoin the election at the back, or (``rejoin=False``) stay out."""
         async with self._transition:
             await self._unlead()
             if not rejoin:
@@ -247,81 +238,3 @@ class MarathonInstance:
             await self._health.stop()
             self._health = None
         await self.scheduler.stop_leading()
-
-    # -- HTTP -------------------------------------------------------------------------------
-
-    def _asgi_app(self) -> ASGIApp:
-        apps = AppsApi(
-            lambda: self.scheduler,
-            self.config.marathon_features,
-            self.config.service_port_range,
-            3600 if self.config.marathon_version.startswith(("1.5", "1.6", "1.7")) else 300,
-            legacy=self.config.marathon_version.startswith("1.5"),
-        )
-        system = SystemApi(self)
-        routes = [
-            Route("/v2/apps", apps.dispatch, methods=["GET", "POST", "PUT", "PATCH"]),
-            Route("/v2/apps/{rest:path}", apps.dispatch,
-                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            Route("/v2/deployments", system.deployments),
-            Route("/v2/deployments/{deployment_id}", system.delete_deployment,
-                  methods=["DELETE"]),
-            Route("/v2/tasks", system.tasks),
-            Route("/v2/tasks/delete", system.delete_tasks, methods=["POST"]),
-            Route("/v2/queue", system.queue),
-            Route("/v2/queue/{app_id:path}/delay", system.reset_delay, methods=["DELETE"]),
-            Route("/v2/info", system.info),
-            Route("/v2/leader", system.leader),
-            Route("/v2/leader", system.abdicate, methods=["DELETE"]),
-            Route("/ping", system.ping),
-            Route("/v2/events", system.events),
-        ]
-        if self.faults is not None:
-            routes += self.faults.routes()
-            routes.append(Route("/__sim__/leader-loss", self._leader_loss, methods=["POST"]))
-        app: ASGIApp = Starlette(
-            routes=routes,
-            exception_handlers={
-                MarathonError: _marathon_error,
-                HTTPException: _jersey_error,
-                Exception: _internal_error,
-            },
-        )
-        app = self.proxy = LeaderProxyMiddleware(app, self)
-        if self.faults is not None:
-            app = FaultMiddleware(app, self.faults)
-        if self.config.credentials is not None:
-            app = BasicAuthMiddleware(app, self.config.credentials)
-        return app
-
-    async def _leader_loss(self, request: Request) -> Response:
-        """Fault: lose leadership; with ``{"rejoin": false}`` also stay out of the election,
-        so that when every instance did so there is no leader at all."""
-        raw = await request.body()
-        try:
-            rejoin = bool(json.loads(raw).get("rejoin", True)) if raw else True
-        except (ValueError, AttributeError):
-            return JSONResponse({"message": "body must be a JSON object"}, status_code=400)
-        was_leader = self.is_leader
-        await self._abdicate(rejoin=rejoin)
-        return JSONResponse({"abdicated": was_leader})
-
-
-async def _marathon_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MarathonError)
-    return exc.response()
-
-
-async def _jersey_error(request: Request, exc: Exception) -> Response:
-    """Unknown paths and methods: Jersey's WebApplicationException as Marathon maps it."""
-    assert isinstance(exc, HTTPException)
-    phrase = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
-    return JSONResponse({"message": f"HTTP {exc.status_code} {phrase}"},
-                        status_code=exc.status_code)
-
-
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.exception("Marathon simulation failed on %s", request.url.path, exc_info=exc)
-    with contextlib.suppress(Exception):
-        return JSONResponse({"message": str(exc) or type(exc).__name__}, status_code=500)
-    return Response(status_code=500)
