@@ -105,8 +105,11 @@ class Jobs:
         return Page[Job](items=items, next=items[-1].id if more else None)
 
     async def get(self, job_id: str, identity: Identity) -> Job:
-        job = await self._owned_job(job_id, identity)
+        name = self._owned_name(job_id, identity)
+        # The live state first: the job read after it is at least as new, so a run the summary
+        # no longer shows running is already counted in it (never "succeeded" with 0 successes).
         summary = await self._chronos.summary()
+        job = await self._fetch(name)
         return self._view(job, live_state=_state(summary, job), runs=await self._runs(job))
 
     async def usage(self, owner: str) -> Usage:
@@ -202,12 +205,20 @@ class Jobs:
         return split is not None and (everyone or split[0] == identity.owner)
 
     async def _owned_job(self, job_id: str, identity: Identity) -> dict[str, Any]:
-        # A full id (gw-<owner>-<name>) or the caller's bare name; checked before any URL is built.
+        return await self._fetch(self._owned_name(job_id, identity))
+
+    @staticmethod
+    def _owned_name(job_id: str, identity: Identity) -> str:
+        """The Chronos name of a job the caller may act on; checked before any URL is built."""
+        # A full id (gw-<owner>-<name>) or the caller's bare name.
         split = specs.split_chronos_name(job_id)
         owner, name = split if split else (identity.owner, job_id)
         if not JOB_NAME.match(name) or not identity.may_act_for(owner):
             raise NotFound("No such job.")
-        job = await self._chronos.get_job(specs.chronos_name(owner, name))
+        return specs.chronos_name(owner, name)
+
+    async def _fetch(self, chronos_name: str) -> dict[str, Any]:
+        job = await self._chronos.get_job(chronos_name)
         if job is None:
             raise NotFound("No such job.")
         return job

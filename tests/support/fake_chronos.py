@@ -39,6 +39,7 @@ class FakeChronos:
         self.other: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = None
         self.on_run: Callable[[str], None] | None = None  # what a manual run does, per test
         self.reads_before_agent_fails: int | None = None  # then /files/read answers 500
+        self.on_summary: Callable[[], None] | None = None  # what happens as the summary is read
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -81,6 +82,8 @@ class FakeChronos:
         if method == "GET" and path == "/jobs":
             return httpx.Response(200, json=list(self.jobs.values()))
         if method == "GET" and path == "/jobs/summary":
+            if self.on_summary is not None:
+                self.on_summary()
             return httpx.Response(200, json={"jobs": [
                 {"name": name, "status": "fresh", "state": self.states.get(name, "idle"),
                  "schedule": job.get("schedule", ""), "parents": job.get("parents", []),
