@@ -94,13 +94,13 @@ class Jobs:
                    cursor: str | None) -> Page[Job]:
         if everyone and not identity.is_admin:
             raise Forbidden("Only administrators may list everyone's jobs.")
+        summary = await self._chronos.summary()  # first, as in get()
         jobs = sorted((j for j in await self._chronos.list_jobs() if self._visible(j, identity,
                                                                                    everyone)),
                       key=lambda j: str(j["name"]))
         if cursor:
             jobs = [j for j in jobs if str(j["name"]) > cursor]
         page, more = jobs[:limit], len(jobs) > limit
-        summary = await self._chronos.summary() if page else {}
         items = [self._view(j, live_state=_state(summary, j), runs=[]) for j in page]
         return Page[Job](items=items, next=items[-1].id if more else None)
 

@@ -215,6 +215,22 @@ def test_a_run_ending_while_the_job_is_read_never_shows_succeeded_without_its_su
     assert (shown["status"] == "succeeded") == (shown["success_count"] == 1), shown
 
 
+def test_a_run_ending_while_the_jobs_are_listed_never_shows_succeeded_without_its_success(harness):
+    job = harness.submit().json()
+    stored = harness.chronos.jobs[job["id"]]
+    stored["schedule"] = "R0/" + stored["schedule"].split("/", 1)[1]
+    harness.chronos.states[job["id"]] = "1 running"
+    harness.chronos.add_run(job["id"], "TASK_FINISHED")
+
+    def run_ends() -> None:
+        stored.update(successCount=1, lastSuccess="2026-11-29T12:01:00.000Z")
+        harness.chronos.states[job["id"]] = "idle"
+
+    harness.chronos.on_summary = run_ends
+    [listed] = harness.call("GET", "/v1/jobs").json()["items"]
+    assert (listed["status"] == "succeeded") == (listed["success_count"] == 1), listed
+
+
 def test_a_task_mesos_refused_shows_the_job_failed_although_chronos_says_queued(harness):
     job = harness.submit().json()
     harness.chronos.states[job["id"]] = "queued"
