@@ -88,7 +88,18 @@ async def test_killing_the_chronos_leader_fails_no_listing_and_repeats_no_submis
             await asyncio.sleep(1.0)
             stop.set()
             traffic = await traffic_task
-            listed = await http.get(f"{standby.url}/v1/scheduler/jobs")
+            # Chronos' main loop reloads every job from ZooKeeper on each pass, and a create
+            # wakes it: a job the old leader stored as it died shows up once the new leader
+            # has loaded after it. One more create, then wait for it to be listed.
+            marker = f"after-failover-{uuid.uuid4().hex[:6]}"
+            created = await http.post(f"{standby.url}/v1/scheduler/iso8601", json=job(marker))
+            assert created.status_code == 204
+            listed_names: set[str] = set()
+            deadline = time.monotonic() + 10
+            while marker not in listed_names and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                listed = await http.get(f"{standby.url}/v1/scheduler/jobs")
+                listed_names = {j["name"] for j in listed.json()}
     finally:
         await leaders.stop()
 
@@ -98,7 +109,8 @@ async def test_killing_the_chronos_leader_fails_no_listing_and_repeats_no_submis
     assert len(traffic.reads) > 20
     assert traffic.failed_reads() == []
     assert max(transport.reached.values()) == 1, "a submission reached Chronos twice"
-    jobs = {j["name"] for j in listed.json()}
+    jobs = listed_names
+    assert marker in jobs
     accepted = [name for name, outcome in zip(traffic.submitted, traffic.writes, strict=False)
                 if outcome.ok]
     assert set(accepted) <= jobs
