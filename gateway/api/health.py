@@ -1,6 +1,7 @@
 """Liveness and readiness.
 
-Readiness means every scheduler's leader is known. While ZooKeeper is briefly unreachable the
+Readiness means the leader of every configured scheduler is known (with static URLs, one left
+empty is not used, e.g. a gateway for services only, without Chronos). While ZooKeeper is briefly unreachable the
 gateway stays ready with the last known leaders (most calls still work, and taking every replica
 out of the load balancer at once would turn a ZooKeeper blip into an outage) and says so.
 """
@@ -29,9 +30,14 @@ async def healthz() -> dict[str, str]:
             responses={503: {"description": "Some leader is unknown"}})
 async def readyz(edges: EdgesDep) -> JSONResponse:
     status: dict[str, Any] = edges.leaders.status()
-    missing = [name for name in SCHEDULERS if edges.leaders.leader(name) is None]
+    settings = edges.settings
+    used = [name for name in SCHEDULERS
+            if settings.zk_hosts or getattr(settings, f"{name}_url")]
+    missing = [name for name in used if edges.leaders.leader(name) is None]
     body: dict[str, Any] = {"status": "not_ready" if missing else "ready",
-                            "missing_leaders": missing, **status}
+                            "missing_leaders": missing,
+                            "not_configured": [name for name in SCHEDULERS if name not in used],
+                            **status}
     details = [status["detail"]] if status.get("detail") else []
     if missing:
         leaders = status.get("leaders", {})
