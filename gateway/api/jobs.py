@@ -28,10 +28,9 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 def get_jobs(edges: EdgesDep) -> Jobs:
-    chronos = getattr(edges, "chronos", None)
-    if chronos is None:
+    if edges.chronos is None:
         raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
-    return Jobs(edges.settings, chronos, edges.catalog, edges.templates, edges.job_templates,
+    return Jobs(edges.settings, edges.chronos, edges.catalog, edges.templates, edges.job_templates,
                 edges.quotas, edges.mesos)
 
 
