@@ -6,6 +6,7 @@ Used by ``gateway dev`` and by the end-to-end tests, so both exercise exactly th
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -28,8 +29,11 @@ class DevInfo:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        path.chmod(0o600)  # it holds bearer tokens
+        # It holds bearer tokens: never readable by others, not even for a moment.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+        with os.fdopen(descriptor, "w") as file:
+            file.write(json.dumps(asdict(self), indent=2) + "\n")
 
 
 class DevStack:

@@ -34,3 +34,14 @@ def test_userinfo_refuses_a_token_from_another_key(issuer):
     with TestClient(issuer.asgi_app()) as client:
         answer: httpx.Response = client.get("/userinfo", headers={"Authorization": f"Bearer {other}"})
     assert answer.status_code == 401
+
+
+def test_the_dev_info_file_is_private_even_when_it_existed_before(tmp_path):
+    from gateway.devstack import DevInfo
+
+    path = tmp_path / "dev-info.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    DevInfo("http://g", "http://m", "http://c", "http://s", "http://i", {"alice": "t"}).write(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert '"alice": "t"' in path.read_text()
