@@ -1,9 +1,10 @@
 """Liveness and readiness.
 
 Readiness means the leader of every configured scheduler is known (with static URLs, one left
-empty is not used, e.g. a gateway for services only, without Chronos). While ZooKeeper is briefly unreachable the
-gateway stays ready with the last known leaders (most calls still work, and taking every replica
-out of the load balancer at once would turn a ZooKeeper blip into an outage) and says so.
+empty is not used: e.g. a gateway for services only, without Chronos). While ZooKeeper is
+briefly unreachable the gateway stays ready with the last known leaders (most calls still work,
+and taking every replica out of the load balancer at once would turn a ZooKeeper blip into an
+outage) and says so.
 """
 
 from __future__ import annotations
