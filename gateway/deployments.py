@@ -111,8 +111,6 @@ class Deployments:
         # the user was told failed must not linger (and count against the quota).
         try:
             await self._marathon.delete_app(app_id)
-        except NotFound:
-            return
         except Exception:  # best effort: the original error is what the user sees
             log.warning("could not remove app %s after a failed create", app_id)
 

@@ -53,3 +53,40 @@ def test_refused_credentials_and_html_errors_do_not_leak_the_body():
         _create_answered_with(httpx.Response(500, text="<html>java.lang.NullPointer</html>"))
     assert "NullPointer" not in caught.value.detail
     assert caught.value.detail == "Marathon failed on app /gateway/abc (HTTP 500)."
+
+
+def _client_call(handler, call):
+    async def main():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            leaders = StaticLeaderSource({"marathon": "http://marathon.test:8080"})
+            client = MarathonClient(UpstreamClient("marathon", http, leaders, leader_wait=0.1))
+            return await call(client)
+
+    return asyncio.run(main())
+
+
+def test_deleting_an_app_that_is_already_gone_succeeds():
+    # After a leader change the repeated DELETE finds nothing: the app is gone, as asked.
+    answer = _client_call(lambda request: httpx.Response(404, json={"message": "App '/x' does not exist"}),
+                          lambda client: client.delete_app("/gateway/x"))
+    assert answer is None
+
+
+def test_a_restart_whose_answer_was_lost_is_not_sent_again():
+    sent = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        raise httpx.ReadError("connection reset after the request was sent", request=request)
+
+    with pytest.raises(UpstreamUnavailable):
+        _client_call(handler, lambda client: client.restart_app("/gateway/x"))
+    assert sent == ["/v2/apps/gateway/x/restart"]
+
+
+def test_a_refusal_with_odd_details_is_still_a_clean_problem():
+    with pytest.raises(InvalidInput) as caught:
+        _create_answered_with(httpx.Response(422, json={"message": "Object is not valid",
+                                                        "details": ["not a dict", {"path": "/id",
+                                                                    "errors": ["bad"]}]}))
+    assert caught.value.extra["errors"] == [{"field": "marathon/id", "message": "bad"}]

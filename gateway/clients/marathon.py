@@ -45,15 +45,17 @@ class MarathonClient:
         return [a for a in apps if isinstance(a, dict)] if isinstance(apps, list) else []
 
     async def delete_app(self, app_id: str) -> None:
+        """Remove the app; one that is already gone is fine (a repeated DELETE finds nothing)."""
         response = await self._upstream.request("DELETE", f"/v2/apps{app_id}",
                                                 params={"force": "true"}, idempotent=True)
         if response.status_code == 404:
-            raise NotFound("No such deployment.")
+            return
         _json_or_raise(response, what=f"app {app_id}")
 
     async def restart_app(self, app_id: str) -> None:
+        # Not repeated after a lost answer: a second restart would kill the new task again.
         response = await self._upstream.request("POST", f"/v2/apps{app_id}/restart",
-                                                params={"force": "true"}, idempotent=True)
+                                                params={"force": "true"}, idempotent=False)
         if response.status_code == 404:
             raise NotFound("No such deployment.")
         _json_or_raise(response, what=f"app {app_id}")
@@ -82,6 +84,8 @@ def _json_or_raise(response: httpx.Response, *, what: str) -> dict[str, Any]:
         errors = []
         details = body.get("details")
         for detail in details if isinstance(details, list) else []:
+            if not isinstance(detail, dict):
+                continue
             for text in detail.get("errors") or []:
                 errors.append({"field": f"marathon{detail.get('path', '/')}", "message": str(text)})
         raise InvalidInput(f"Marathon refused {what}: {message or 'invalid'}.", errors)
