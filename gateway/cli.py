@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import signal
 import sys
@@ -122,6 +123,13 @@ def cmd_sim(argv: list[str]) -> int:
     return sim_main(argv)
 
 
+def _ipv4_address(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an IPv4 address") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     dev = sub.add_parser("dev", help="simulated cluster + development token issuer + gateway")
-    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--host", default="127.0.0.1", type=_ipv4_address,
+                     help="IPv4 address to listen on (the simulated cluster is IPv4 only)")
     dev.add_argument("--port", type=int, default=8000, help="gateway port (default 8000)")
     dev.add_argument("--info-file", type=Path, help="also write URLs and tokens as JSON here")
     dev.add_argument("--agents", type=int, default=2, help="simulated Mesos agents")
