@@ -27,8 +27,9 @@ $(OP_VENV)/.installed:
 	$(OP_VENV)/bin/python -m pip install --quiet 'oidc-provider-mock>=0.4.4,<0.5'
 	touch $@
 
+# Options for gateway dev, e.g. make dev ARGS="--port 8080 --info-file dev-info.json"
 dev: $(BIN)/.installed
-	$(BIN)/gateway dev
+	$(BIN)/gateway dev $(ARGS)
 
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
