@@ -128,6 +128,10 @@ class ChronosInstance:
     async def kill(self) -> None:
         """The process exits: it leaves the election at once (its ZooKeeper session closes),
         another instance takes over; tasks keep running on the master."""
+        # Its port closes first, as a process's does: while it still answered with its session
+        # already closed, a late request got an HTTP 500 no real Chronos would send.
+        if self.alive:
+            await self._stop_serving()
         await self.stop()
 
     async def crash(self, session_timeout: float | None = None) -> None:
