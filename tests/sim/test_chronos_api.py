@@ -4,11 +4,11 @@ serialized job with its key order and defaults."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 
 from gateway.sim.chronos import ChronosInstance, ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
+from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -70,15 +71,9 @@ async def client(cluster: ChronosCluster) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 5.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+# The API answers quickly here: a shorter wait than the shared default.
+eventually = functools.partial(_eventually, timeout=5.0)
+
 
 
 async def created(client: httpx.AsyncClient, name: str) -> dict[str, Any]:

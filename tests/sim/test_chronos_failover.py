@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.chronos.store import decode_entry, decode_framework_id
 from gateway.sim.mesos import TaskState
 from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -60,15 +61,6 @@ async def pair(tmp_path: Path, zookeeper: ZooKeeperServer, zk: KazooClient) -> A
         yield running
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def _true(value: bool) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from gateway.sim.chronos import ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.mesos import AgentSpec, DeclineReason, Task, TaskState
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -43,15 +44,6 @@ async def client(cluster: ChronosCluster) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def job_when(
