@@ -14,8 +14,6 @@ import httpx
 import pytest
 
 from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
-from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
 from gateway.errors import NotFound
 from gateway.models.jobs import JobRequest
@@ -24,6 +22,8 @@ from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.mesos import AgentSpec
 from gateway.specs import jobs as specs
 from gateway.specs.schedules import format_instant
+from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"
