@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.auth import TokenVerifier
-from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
+from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource

@@ -21,8 +21,8 @@ from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
-from gateway.specs import deployment_status as status
-from gateway.specs import deployments as specs
+from gateway.translation import deployment_status as status
+from gateway.translation import deployments as specs
 from gateway.upstreams.marathon import MarathonClient
 from gateway.upstreams.mesos import MesosClient, Sandbox
 

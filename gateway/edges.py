@@ -18,7 +18,7 @@ from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.jobs import Jobs
 from gateway.quotas import Quotas
-from gateway.specs.job_templates import JobTemplates
+from gateway.translation.job_templates import JobTemplates
 from gateway.upstreams.chronos import ChronosClient
 from gateway.upstreams.marathon import MarathonClient
 from gateway.upstreams.mesos import MesosClient

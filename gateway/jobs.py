@@ -23,9 +23,9 @@ from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
-from gateway.specs import job_status
-from gateway.specs import jobs as specs
-from gateway.specs.job_templates import JobTemplates
+from gateway.translation import job_status
+from gateway.translation import jobs as specs
+from gateway.translation.job_templates import JobTemplates
 from gateway.upstreams.chronos import ChronosClient
 from gateway.upstreams.mesos import MesosClient
 

@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.auth.bearer import RedactUrlTokens
-    from gateway.catalog import (
+    from gateway.catalog_files import (
         CatalogError,
         load_job_templates,
         load_module_catalog,
