@@ -19,9 +19,9 @@ from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.source import Scheduler
 from gateway.edges import Edges, Services
+from gateway.ensemble import parse_ensemble
 from gateway.jobs import Jobs
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-from gateway.discovery.ensemble import Ensemble
+from gateway.ensemble import Ensemble
 from gateway.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)

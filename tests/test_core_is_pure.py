@@ -15,7 +15,8 @@ import gateway.translation
 
 IO_LIBRARIES = {"httpx", "kazoo", "jose", "fastapi", "starlette", "uvicorn", "anyio", "yaml"}
 CORE_PACKAGES = ("gateway.translation", "gateway.models")
-CORE_MODULES = ("gateway.errors", "gateway.identity", "gateway.rclone", "gateway.catalog")
+CORE_MODULES = ("gateway.errors", "gateway.identity", "gateway.rclone", "gateway.catalog",
+                "gateway.ensemble")
 
 
 def _modules_loaded_by(module: str) -> set[str]:

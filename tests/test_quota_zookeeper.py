@@ -9,7 +9,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from gateway.config import Settings
-from gateway.discovery.ensemble import parse_ensemble
+from gateway.ensemble import parse_ensemble
 from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock

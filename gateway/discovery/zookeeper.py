@@ -28,8 +28,8 @@ from kazoo.protocol.states import WatchedEvent
 from kazoo.retry import KazooRetry
 
 from gateway.discovery.election import Election, leader_node, leader_url
-from gateway.discovery.ensemble import Ensemble
 from gateway.discovery.source import Leader, Scheduler
+from gateway.ensemble import Ensemble
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
 from gateway.sim.chronos.instance import ChronosInstance
 from gateway.sim.chronos.options import ChronosOptions
 from gateway.sim.clock import SimClock

@@ -18,8 +18,8 @@ import pytest
 from kazoo.client import KazooClient
 
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
 from gateway.upstreams.marathon import marathon_has_no_leader
 from gateway.upstreams.upstream import UpstreamClient
 from tests.discovery.contenders import Contender
