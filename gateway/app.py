@@ -21,11 +21,10 @@ from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
 from gateway.discovery.source import Scheduler
 from gateway.edges import Edges, Services
-from gateway.ensemble import parse_ensemble
 from gateway.jobs import Jobs
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
-from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
+from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
@@ -33,11 +32,13 @@ from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
 from gateway.upstreams.upstream import NoLeaderCheck, UpstreamClient
 
 
-def _quota_lock(settings: Settings) -> QuotaLock:
+def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
     if settings.zk_hosts:
-        return ZooKeeperQuotaLock(parse_ensemble(settings.zk_hosts), settings.zk_quota_lock_path,
-                                  timeout=settings.quota_lock_timeout,
-                                  session_timeout=settings.zk_session_timeout)
+        if not isinstance(leaders, ZooKeeperSession):
+            raise RuntimeError("With ZooKeeper, leader discovery must lend its session to the "
+                               "quota lock.")
+        return ZooKeeperQuotaLock(leaders, settings.zk_quota_lock_path,
+                                  timeout=settings.quota_lock_timeout)
     # Without ZooKeeper the lock only serialises this process: run a single replica then.
     return LocalQuotaLock(settings.quota_lock_timeout)
 
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, *,
                 "chronos", chronos_has_no_leader,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
             )) if conf.chronos_url or conf.zk_hosts else None
-            quotas = Quotas(conf, _quota_lock(conf))
+            quotas = Quotas(conf, _quota_lock(conf, leaders))
             opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
             deployments_service = Deployments(

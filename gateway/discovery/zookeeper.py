@@ -81,6 +81,15 @@ class ZooKeeperLeaderSource:
     def leader(self, scheduler: Scheduler) -> Leader | None:
         return self._snapshot.leaders.get(scheduler)
 
+    # The replica's one ZooKeeper session, lent to the quota lock (a ``ZooKeeperSession``).
+    @property
+    def kazoo(self) -> KazooClient | None:
+        return self._client
+
+    @property
+    def connected(self) -> bool:
+        return self._snapshot.connection == "connected"
+
     async def wait_for_change(self, scheduler: Scheduler, previous: Leader | None,
                               timeout: float) -> Leader | None:
         deadline = time.monotonic() + timeout
