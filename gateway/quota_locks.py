@@ -101,13 +101,13 @@ class ZooKeeperQuotaLock:
 
     @asynccontextmanager
     async def hold(self, owner: str) -> AsyncIterator[None]:
-        if not self.connected:
+        client = self._session.kazoo  # read once: discovery may be stopping meanwhile
+        if client is None or not self._session.connected:
             raise UpstreamUnavailable(
                 "ZooKeeper is not reachable, so quotas cannot be checked; try again shortly.",
                 extra={"scheduler": "zookeeper"})
         async with self._local.hold(owner):
-            lock = self._session.kazoo.Lock(f"{self._path}/{owner}",
-                                            identifier=socket.gethostname())
+            lock = client.Lock(f"{self._path}/{owner}", identifier=socket.gethostname())
             await self._acquire(lock)
             try:
                 yield
