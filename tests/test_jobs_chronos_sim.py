@@ -19,11 +19,11 @@ from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
 from gateway.errors import NotFound
 from gateway.models.jobs import JobRequest
-from gateway.sim.chronos import ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
-from gateway.sim.mesos import AgentSpec
 from gateway.specs import jobs as specs
 from gateway.specs.schedules import format_instant
+from simcluster.chronos import ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
+from simcluster.mesos import AgentSpec
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"

@@ -19,10 +19,10 @@ from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
 from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
-from gateway.sim.chronos.instance import ChronosInstance
-from gateway.sim.chronos.options import ChronosOptions
-from gateway.sim.clock import SimClock
-from gateway.sim.mesos import AgentSpec, MesosMaster
+from simcluster.chronos.instance import ChronosInstance
+from simcluster.chronos.options import ChronosOptions
+from simcluster.clock import SimClock
+from simcluster.mesos import AgentSpec, MesosMaster
 from tests.discovery.failover_traffic import RecordingTransport, drive
 from tests.fixtures.zookeeper import ZooKeeperServer
 

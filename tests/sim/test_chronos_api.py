@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sim.chronos import ChronosInstance, ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
+from simcluster.chronos import ChronosInstance, ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
 from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.anyio

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sim.chronos import ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
-from gateway.sim.mesos import AgentSpec, DeclineReason, Task, TaskState
+from simcluster.chronos import ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
+from simcluster.mesos import AgentSpec, DeclineReason, Task, TaskState
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio

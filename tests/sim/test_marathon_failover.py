@@ -11,7 +11,7 @@ import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
 from tests.sim.conftest import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
