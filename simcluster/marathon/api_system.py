@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -10,15 +10,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from simcluster.marathon import errors
 from simcluster.marathon.api_apps import deployment_result, read_json, tasks_text
 from simcluster.marathon.appinfo import queue_item, task_json
+from simcluster.marathon.node import MarathonNode
 from simcluster.marathon.pathid import canonical
 from simcluster.marathon.scheduler import MarathonScheduler
 
-if TYPE_CHECKING:
-    from simcluster.marathon.instance import MarathonInstance
-
 
 class SystemApi:
-    def __init__(self, instance: MarathonInstance) -> None:
+    def __init__(self, instance: MarathonNode) -> None:
         self._instance = instance
 
     @property

@@ -97,7 +97,8 @@ class MarathonInstance:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._served = ServedApp(marathon_app(self), self._sock)
+        app, self.proxy = marathon_app(self)
+        self._served = ServedApp(app, self._sock)
         await self._served.start()
         if not self.config.zk_hosts:
             await self._lead()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import httpx
 from starlette.requests import Request
@@ -12,15 +11,13 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simcluster.jetty import jetty_error
-
-if TYPE_CHECKING:
-    from simcluster.marathon.instance import MarathonInstance
+from simcluster.marathon.node import MarathonNode
 
 _HOP_HEADERS = {"host", "connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
 class LeaderProxyMiddleware:
-    def __init__(self, app: ASGIApp, instance: MarathonInstance) -> None:
+    def __init__(self, app: ASGIApp, instance: MarathonNode) -> None:
         self.app = app
         self.instance = instance
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))

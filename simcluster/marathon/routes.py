@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,17 +20,15 @@ from simcluster.faults import FaultMiddleware
 from simcluster.marathon.api_apps import AppsApi
 from simcluster.marathon.api_system import SystemApi
 from simcluster.marathon.errors import MarathonError
+from simcluster.marathon.node import MarathonNode
 from simcluster.marathon.proxy import LeaderProxyMiddleware
-
-if TYPE_CHECKING:
-    from simcluster.marathon.instance import MarathonInstance
 
 log = logging.getLogger(__name__)
 
 
-def marathon_app(instance: MarathonInstance) -> ASGIApp:
+def marathon_app(instance: MarathonNode) -> tuple[ASGIApp, LeaderProxyMiddleware]:
     """Everything one Marathon process serves, outermost first: Basic auth, faults, the
-    LeaderProxyFilter (kept as ``instance.proxy``), the API."""
+    LeaderProxyFilter, the API; and that filter, whose connections the process closes."""
     apps = AppsApi(
         lambda: instance.scheduler,
         instance.config.marathon_features,
@@ -68,15 +65,15 @@ def marathon_app(instance: MarathonInstance) -> ASGIApp:
             Exception: _internal_error,
         },
     )
-    app = instance.proxy = LeaderProxyMiddleware(app, instance)
+    app = proxy = LeaderProxyMiddleware(app, instance)
     if instance.faults is not None:
         app = FaultMiddleware(app, instance.faults)
     if instance.config.credentials is not None:
         app = BasicAuthMiddleware(app, instance.config.credentials)
-    return app
+    return app, proxy
 
 
-def _leader_loss(instance: MarathonInstance) -> Callable[[Request], Awaitable[Response]]:
+def _leader_loss(instance: MarathonNode) -> Callable[[Request], Awaitable[Response]]:
     async def leader_loss(request: Request) -> Response:
         """Fault: lose leadership; with ``{"rejoin": false}`` also stay out of the election,
         so that when every instance did so there is no leader at all."""

@@ -1,5 +1,6 @@
 """The simulated cluster stands on its own: no module of ``simcluster`` imports ``gateway``,
-neither in its source nor when it runs with ``gateway`` made unimportable."""
+neither in its source nor when it runs with ``gateway`` made unimportable; and its modules
+import one another without a circle (imports for type checking only count too)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,55 @@ def test_the_package_has_the_modules_the_checks_walk() -> None:
     # Guards the two checks below against passing on an empty or misplaced package.
     names = {_module_name(path) for path in _modules()}
     assert {"simcluster.cluster", "simcluster.marathon.instance", "simcluster.chronos.api"} <= names
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the simcluster modules it imports (``from pkg import mod`` names the module)."""
+    known = {_module_name(path) for path in _modules()}
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in known else node.module)
+        graph[_module_name(path)] = targets & known
+    return graph
+
+
+def _a_circle(graph: dict[str, set[str]]) -> list[str]:
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str) -> list[str]:
+        if module in visiting:
+            return [*visiting[visiting.index(module):], module]
+        if module in done:
+            return []
+        visiting.append(module)
+        for target in sorted(graph[module]):
+            if circle := visit(target):
+                return circle
+        visiting.pop()
+        done.add(module)
+        return []
+
+    for module in sorted(graph):
+        if circle := visit(module):
+            return circle
+    return []
+
+
+def test_the_circle_finder_sees_a_circle() -> None:
+    assert _a_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _a_circle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_modules_of_the_simulated_cluster_import_one_another_without_a_circle() -> None:
+    assert _a_circle(_import_graph()) == []
 
 
 def test_no_module_of_the_simulated_cluster_imports_the_gateway() -> None:
