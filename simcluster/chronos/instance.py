@@ -20,13 +20,13 @@ from starlette.types import ASGIApp
 
 from simcluster.chronos.api import create_api
 from simcluster.chronos.frontdoor import FrontDoor
-from simcluster.chronos.latch import LeaderLatch
 from simcluster.chronos.options import ChronosOptions
 from simcluster.chronos.scheduler import JobScheduler
 from simcluster.chronos.store import JobStore, MemoryBackend, ZooKeeperBackend
 from simcluster.clock import SimClock
 from simcluster.mesos import MesosMaster
 from simcluster.server import ServedApp, bind_free_socket
+from simcluster.zk.latch import CuratorLatch
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ChronosInstance:
         self.is_leader = False
         self.alive = False
         self._zk: KazooClient | None = None
-        self._latch: LeaderLatch | None = None
+        self._latch: CuratorLatch | None = None
         self._served: ServedApp | None = None
         self._http: httpx.AsyncClient | None = None
         self._leadership: asyncio.Task[None] | None = None
@@ -108,7 +108,7 @@ class ChronosInstance:
             self._leadership_changed(True)
         else:
             candidates = f"{self.options.zk_path}/candidate"
-            self._latch = LeaderLatch(self._zk, candidates, self.participant_id, self._from_zk_thread)
+            self._latch = CuratorLatch(self._zk, candidates, self.participant_id, self._from_zk_thread)
             await asyncio.to_thread(self._latch.start)
 
     async def stop(self) -> None:
@@ -190,9 +190,10 @@ class ChronosInstance:
 
     # -- leadership -------------------------------------------------------------------------
 
-    def _from_zk_thread(self, leader: bool) -> None:
+    def _from_zk_thread(self, leader_id: str | None, leads: bool) -> None:
+        # Whom it follows is asked on each request (``leader_id``), as Chronos does.
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._leadership_changed, leader)
+            self._loop.call_soon_threadsafe(self._leadership_changed, leads)
 
     def _leadership_changed(self, leader: bool) -> None:
         if not self.alive:

@@ -104,7 +104,6 @@ class MarathonInstance:
             await self._lead()
             return
         self._zk = KazooClient(hosts=self.config.zk_hosts, timeout=10.0)
-        self._zk.add_listener(self._zk_state_changed)
         await asyncio.to_thread(self._zk.start, 10.0)
         self._store = ZooKeeperBackend(self._zk, f"{self.config.zk_marathon_path}/state")
         self.scheduler = self._new_scheduler()
@@ -202,12 +201,6 @@ class MarathonInstance:
         self._loop.call_soon_threadsafe(
             lambda: self._spawn(self._leader_changed(leader_id, leads))
         )
-
-    def _zk_state_changed(self, state: str) -> None:
-        """kazoo thread. A lost session took our latch node with it: like Marathon (which
-        exits), stop leading at once rather than risk two leaders."""
-        if state == "LOST" and self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(lambda: self._spawn(self._leader_changed(None, False)))
 
     async def _leader_changed(self, leader_id: str | None, leads: bool) -> None:
         async with self._transition:
