@@ -1,15 +1,12 @@
-"""What stands before the resources: HTTP Basic (``--http_credentials``, enforced by Jetty on
-every path) and ``RedirectFilter``, which makes a non-leader *proxy* each request to the
-leader: request headers (``Authorization`` too) and body go through; the leader's status and
-headers come back, its body only when the status is below 400 (``HttpURLConnection`` throws
-on reading an error body). When the leader cannot be reached the answer is Jetty's 500 page.
+"""``RedirectFilter``, before the resources (and behind HTTP Basic, simcluster/basic_auth.py):
+it makes a non-leader *proxy* each request to the leader. Request headers (``Authorization``
+too) and body go through; the leader's status and headers come back, its body only when the
+status is below 400 (``HttpURLConnection`` throws on reading an error body). When the leader
+cannot be reached the answer is Jetty's 500 page.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 from typing import Protocol
 
 import httpx
@@ -41,14 +38,10 @@ class FrontDoor:
         app: ASGIApp,
         node: LeaderAware,
         *,
-        credentials: str | None,
-        realm: str,
         client: httpx.AsyncClient | None,
     ) -> None:
         self._app = app
         self._node = node
-        self._credentials = credentials
-        self._realm = realm
         self._client = client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,28 +49,12 @@ class FrontDoor:
             await self._app(scope, receive, send)
             return
         request = Request(scope, receive)
-        if self._credentials is not None and not self._authorized(request):
-            response = r.jetty_error_page(401, request.url.path)
-            response.headers["WWW-Authenticate"] = f'basic realm="{self._realm}"'
-            await response(scope, receive, send)
-            return
         leader = "" if self._node.is_leader else await self._node.leader_id()
         if self._node.is_leader or leader == self._node.participant_id:
             await self._app(scope, receive, send)
             return
         response = await self._proxy(request, leader)
         await response(scope, receive, send)
-
-    def _authorized(self, request: Request) -> bool:
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            given = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        assert self._credentials is not None
-        return hmac.compare_digest(given.encode(), self._credentials.encode())
 
     async def _proxy(self, request: Request, leader: str) -> Response:
         target = f"http://{leader}{request.url.path}"

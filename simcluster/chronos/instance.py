@@ -18,6 +18,8 @@ import httpx
 from kazoo.client import KazooClient
 from starlette.types import ASGIApp
 
+from simcluster.basic_auth import BasicAuthMiddleware
+from simcluster.chronos import responses as r
 from simcluster.chronos.api import create_api
 from simcluster.chronos.frontdoor import FrontDoor
 from simcluster.chronos.options import ChronosOptions
@@ -93,13 +95,11 @@ class ChronosInstance:
         self.scheduler.webui_url = self.url
         # Only a member of an election ever proxies (and building a client costs ~50 ms).
         self._http = httpx.AsyncClient(timeout=10.0) if self._zk is not None else None
-        app = FrontDoor(
-            create_api(self),
-            self,
-            credentials=self.options.http_credentials,
-            realm=self.options.http_realm,
-            client=self._http,
-        )
+        app: ASGIApp = FrontDoor(create_api(self), self, client=self._http)
+        if self.options.http_credentials is not None:
+            app = BasicAuthMiddleware(
+                app, self.options.http_credentials, self.options.http_realm, r.jetty_error_page
+            )
         served: ASGIApp = app if self._middleware is None else self._middleware(app)
         self._served = ServedApp(served, sock)
         await self._served.start()

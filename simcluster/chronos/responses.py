@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
 from starlette.responses import Response
 
+from simcluster.jetty import JettyFooter, jetty_error
+
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 JSON_TYPE = "application/json"
-HTML_TYPE = "text/html;charset=ISO-8859-1"
 
 _REASONS = {
     200: "OK",
@@ -99,26 +99,9 @@ def no_content() -> Response:
 def jetty_error_page(
     status_code: int, path: str, reason: str | None = None, cause: str | None = None
 ) -> Response:
-    """Jetty's default error page; ``cause`` is the trace of an unmapped exception."""
-    reason = reason or _REASONS.get(status_code, "Server Error")
-    if status_code == 500 and cause is not None:
-        reason = "Server Error"
-    parts = [
-        "<html>\n<head>\n",
-        '<meta http-equiv="Content-Type" content="text/html;charset=ISO-8859-1"/>\n',
-        f"<title>Error {status_code} {html.escape(reason)}</title>\n",
-        "</head>\n<body>",
-        f"<h2>HTTP ERROR {status_code}</h2>\n",
-        f"<p>Problem accessing {html.escape(path)}. Reason:\n<pre>    {html.escape(reason)}</pre></p>",
-    ]
-    if cause is not None:
-        parts.append(f"<h3>Caused by:</h3><pre>{html.escape(cause)}</pre>")
-    parts.append("<hr><i><small>Powered by Jetty://</small></i><hr/>\n\n</body>\n</html>\n")
-    return Response(
-        "".join(parts).encode("iso-8859-1", "replace"),
-        status_code,
-        headers=CORS_HEADERS,
-        media_type=HTML_TYPE,
+    """Jetty's default error page as Chronos' Jetty writes it, with the CORS header."""
+    return jetty_error(
+        status_code, path, reason, cause=cause, headers=CORS_HEADERS, footer=JettyFooter.CHRONOS
     )
 
 

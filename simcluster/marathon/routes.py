@@ -69,7 +69,7 @@ def marathon_app(instance: MarathonNode) -> tuple[ASGIApp, LeaderProxyMiddleware
     if instance.faults is not None:
         app = FaultMiddleware(app, instance.faults)
     if instance.config.credentials is not None:
-        app = BasicAuthMiddleware(app, instance.config.credentials)
+        app = BasicAuthMiddleware(app, ":".join(instance.config.credentials))
     return app, proxy
 
 
