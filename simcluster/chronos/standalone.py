@@ -32,12 +32,12 @@ async def standalone(
     workdir: Path,
     *,
     agents: Sequence[AgentSpec] = DEFAULT_AGENTS,
-    speed: float = 1.0,
+    time_scale: float = 1.0,
     options: ChronosOptions | None = None,
     zk_hosts: str | None = None,
     instances: int = 1,
 ) -> AsyncIterator[ChronosCluster]:
-    clock = SimClock(speed)
+    clock = SimClock(time_scale)
     master = MesosMaster(agents, clock=clock, workdir=workdir)
     await master.start()
     cluster = ChronosCluster(master, clock)

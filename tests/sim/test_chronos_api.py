@@ -61,7 +61,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
-    async with standalone(tmp_path, speed=10) as running:
+    async with standalone(tmp_path, time_scale=10) as running:
         yield running
 
 

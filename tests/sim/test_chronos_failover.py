@@ -55,7 +55,7 @@ def zk(zookeeper: ZooKeeperServer) -> Iterator[KazooClient]:
 @pytest.fixture
 async def pair(tmp_path: Path, zookeeper: ZooKeeperServer, zk: KazooClient) -> AsyncIterator[ChronosCluster]:
     async with standalone(
-        tmp_path, speed=600, zk_hosts=f"zk://{zookeeper.hosts}/chronos", instances=2
+        tmp_path, time_scale=600, zk_hosts=f"zk://{zookeeper.hosts}/chronos", instances=2
     ) as running:
         await eventually(lambda: _true(running.chronos.is_leader))
         yield running
