@@ -8,7 +8,6 @@ resource: they become Jetty's HTML 500 (see :mod:`responses`).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
@@ -31,7 +30,6 @@ from simcluster.chronos.store import JOB_PREFIX
 
 _JOB_NAME = re.compile(r"([\w\.-]+)", re.ASCII)
 _PERCENTILES = ("99thPercentile", "98thPercentile", "95thPercentile", "75thPercentile", "median", "mean")
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class ChronosNode(Protocol):
