@@ -66,9 +66,10 @@ class Jobs:
         resolved, job = self._translate(request, identity)
         async with self._quotas.admit(identity, "jobs", resolved.hardware):
             await self._check_references(request, identity)
-            created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
+            await self._chronos.create_job(job, specs.chronos_endpoint(job))
         log.info("job %s created for owner %s", request.name, identity.owner)
-        return self._view(created, live_state="idle", runs=[])
+        # Read back like any job: a run-now job may already be queued or running by now.
+        return await self.get(str(job["name"]), identity)
 
     def _translate(self, request: JobRequest,
                    identity: Identity) -> tuple[specs.ResolvedJob, dict[str, Any]]:
@@ -135,15 +136,25 @@ class Jobs:
     # -- actions ---------------------------------------------------------------------------
 
     async def run(self, job_id: str, identity: Identity) -> Job:
+        """Run now. A job Chronos disabled after its last scheduled run is re-armed for one run."""
         job = await self._owned_job(job_id, identity)
         if job.get("disabled"):
-            # Chronos would answer 204 and silently drop the run.
-            raise Conflict("This job is disabled; enable it before running it.")
-        await self._chronos.run_job(str(job["name"]))
+            if not specs.schedule_used_up(job):
+                # Chronos would answer 204 and silently drop the run.
+                raise Conflict("This job is paused; resume it (PATCH with disabled: false) "
+                               "before running it.")
+            await self._chronos.create_job(specs.rearmed(job, self._now()),
+                                           specs.chronos_endpoint(job))
+        else:
+            await self._chronos.run_job(str(job["name"]))
         return await self.get(job_id, identity)
 
     async def kill(self, job_id: str, identity: Identity) -> Job:
         job = await self._owned_job(job_id, identity)
+        runs = await self._runs(job)
+        if self._mesos is not None and not any(r.state in ("running", "staging") for r in runs):
+            # Chronos kills running tasks only and answers 204 either way.
+            raise Conflict("Nothing to kill: no run of this job is in progress.")
         await self._chronos.kill_tasks(str(job["name"]))
         return await self.get(job_id, identity)
 

@@ -267,6 +267,7 @@ def test_a_followed_run_log_whose_agent_fails_ends_saying_why(harness):
 def test_run_now_and_kill_reach_chronos_and_a_disabled_job_is_not_silently_dropped(harness):
     job = harness.submit().json()
     assert harness.call("POST", f"/v1/jobs/{job['id']}/run").status_code == 202
+    harness.chronos.add_run(job["id"], "TASK_RUNNING")
     assert harness.call("POST", f"/v1/jobs/{job['id']}/kill").status_code == 202
     assert ("PUT", f"/v1/scheduler/job/{job['id']}") in harness.chronos.calls
     assert ("DELETE", f"/v1/scheduler/task/kill/{job['id']}") in harness.chronos.calls

@@ -35,6 +35,7 @@ def render_job(job: dict[str, Any]) -> str:
                  [job.get("command", ""), *job.get("args", [])])),
              ("hardware", hardware(job.get("hardware") or {})), ("runs", _when_text(job)),
              ("next run", when(job.get("next_run"))),
+             ("disabled", "yes: Chronos does not schedule it" if job.get("disabled") else "no"),
              ("successes", f"{job.get('success_count', 0)} (last {when(job.get('last_success'))})"),
              ("failures", f"{job.get('error_count', 0)} (last {when(job.get('last_error'))})")]
     text = fields(pairs)

@@ -110,11 +110,9 @@ def job_status(job: dict[str, Any], live_state: str, runs: list[Run],
     schedule = read_schedule(str(job.get("schedule") or ""), str(job.get("scheduleTimeZone") or ""))
     finished = schedule is not None and schedule.count == 0
     if finished or (job_meta(job).get("run") == "now" and (last_success or last_error)):
-        if failed_last:
-            return "failed", "The last run failed and no run is left."
-        return "succeeded", "All runs are done."
+        return _finished_status(job, newest, last_success, last_error, failed_last)
     if job.get("disabled"):
-        return "disabled", "Disabled: it runs only when enabled again."
+        return "disabled", "Paused: it runs only when resumed (PATCH with disabled: false)."
     if schedule is not None and schedule.start <= now:
         return "queued", "Due now; Chronos starts it within a minute."
     if job.get("parents"):
@@ -123,6 +121,26 @@ def job_status(job: dict[str, Any], live_state: str, runs: list[Run],
     if failed_last:
         return "scheduled", "The last run failed; the next one is scheduled."
     return "scheduled", "Waiting for the next run on the schedule."
+
+
+def _finished_status(job: dict[str, Any], newest: Run | None, last_success: datetime | None,
+                     last_error: datetime | None, failed_last: bool) -> tuple[JobStatus, str]:
+    """Every run the schedule had was launched: the outcome of the last one, honestly."""
+    rerun = " It can be run again."
+    outcome_at = max((t for t in (last_success, last_error) if t is not None), default=None)
+    if newest is not None and newest.state == "killed" and (
+            outcome_at is None or newest.finished_at is None or newest.finished_at > outcome_at):
+        # Chronos counts a killed run as neither success nor error.
+        return "failed", f"The last run was killed; no run is left.{rerun}"
+    if failed_last:
+        return "failed", f"The last run failed and no run is left.{rerun}"
+    if last_success is not None:
+        done = "All runs are done."
+        if job.get("disabled"):
+            done += " Chronos disabled the job after its last run."
+        return "succeeded", done + rerun
+    # Launched, but neither Chronos nor Mesos reports an outcome yet.
+    return "queued", "Handed to Mesos; waiting for the run to start."
 
 
 def user_name(job_name: str) -> str:
@@ -163,7 +181,7 @@ def job_view(job: dict[str, Any], *, live_state: str, runs: list[Run], now: date
         fetch=[str(f.get("uri")) for f in job.get("fetch") or [] if isinstance(f, dict)],
         description=str(job.get("description") or ""), disabled=bool(job.get("disabled")),
         created_at=parse_time(meta.get("created_at")), status=status, status_reason=reason,
-        next_run=(schedule.next_run(now) if schedule and status in ("scheduled", "queued")
+        next_run=(schedule.next_run(now) if schedule and status in ("scheduled", "queued", "running")
                   else None),
         success_count=int(job.get("successCount") or 0),
         error_count=int(job.get("errorCount") or 0),

@@ -177,6 +177,24 @@ def chronos_job_for(
     return job
 
 
+def schedule_used_up(job: dict[str, Any]) -> bool:
+    """Every run of the job's schedule was launched (Chronos then disables it: R0)."""
+    schedule = str(job.get("schedule") or "")
+    return not job.get("parents") and schedule.startswith("R0/")
+
+
+def rearmed(job: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The job (as Chronos returned it) enabled again with one run, due now.
+
+    Chronos keeps no other way to run a job whose schedule is used up: a run of a disabled job
+    is dropped. The counts and last outcomes are sent back as read, since a POST overwrites them.
+    """
+    period = str(job.get("schedule") or "").rsplit("/", 1)[-1] or RUN_ONCE_PERIOD.iso()
+    return {**job, "disabled": False,
+            "schedule": f"R1/{format_instant(now.astimezone(UTC))}/{period}",
+            "scheduleTimeZone": "UTC"}
+
+
 def chronos_endpoint(job: dict[str, Any]) -> str:
     """Chronos takes dependent jobs on one route and scheduled ones on another."""
     return "/v1/scheduler/dependency" if job.get("parents") else "/v1/scheduler/iso8601"

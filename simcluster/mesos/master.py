@@ -279,6 +279,13 @@ class MesosMaster:
     def _emit_from_runner(
         self, task: Task, state: TaskState, message: str, healthy: bool | None = None
     ) -> None:
+        framework = self.frameworks.get(task.framework_id)
+        if state is TaskState.KILLING and (
+            framework is None or "TASK_KILLING_STATE" not in framework.capabilities
+        ):
+            # Mesos sends TASK_KILLING only to frameworks that declared they understand it
+            # (Chronos does not): the others see the task RUNNING until it is KILLED.
+            return
         self._emit(task, state, message, healthy=healthy)
 
     def _emit(

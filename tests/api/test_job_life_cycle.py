@@ -1,0 +1,127 @@
+"""A scientist's batch job from submission to re-run, through the HTTP API and the CLI, against
+the simulated cluster (time accelerated): what they are told must be true at every step."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from gateway.cli import main
+from gateway.cli.errors import Exit
+from gateway.devstack import DevStack
+from simcluster import SimConfig
+from tests.support.background import running
+
+pytestmark = pytest.mark.slow
+JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+CPU = {"cpus": 0.5, "memory": 512, "disk": 1024, "gpus": 0}
+
+
+class Client:
+    def __init__(self, gateway: httpx.Client, token: str) -> None:
+        self.gateway = gateway
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.gateway.request(method, path, headers=self.headers, **kwargs)
+
+    def submit(self, **body: Any) -> httpx.Response:
+        return self.call("POST", "/v1/jobs", json={
+            "image": "deephdc/deep-oc-generic-dev:cpu", "hardware": CPU, **body})
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        response = self.call("GET", f"/v1/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait(self, job_id: str, done: Callable[[dict[str, Any]], bool],
+             timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.job(job_id)
+            if done(body) or time.monotonic() > deadline:
+                return body
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[Any, Client]]:
+    sim_config = SimConfig(agents=2, agent_gpus=1, time_scale=120.0)
+    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS)) as info:
+        with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway:
+            yield info, Client(gateway, info.tokens["alice"])
+
+
+@pytest.fixture
+def client(stack: tuple[Any, Client]) -> Client:
+    return stack[1]
+
+
+def test_a_fresh_run_now_job_is_queued_or_running_never_done(client):
+    created = client.submit(name="fresh", command="sleep 600")
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] in ("queued", "running"), created.json()
+    assert created.json()["success_count"] == 0
+
+
+def test_a_killed_run_once_job_says_it_was_killed_not_queued(client):
+    job_id = client.submit(name="to-kill", command="sleep 100000").json()["id"]
+    assert client.wait(job_id, lambda j: j["status"] == "running")["status"] == "running"
+    killed = client.call("POST", f"/v1/jobs/{job_id}/kill")
+    assert killed.status_code == 202
+    job = client.wait(job_id, lambda j: j["runs"][0]["state"] == "killed")
+    time.sleep(0.5)  # long enough for a stale "queued" to show
+    job = client.job(job_id)
+    assert job["status"] == "failed" and "killed" in job["status_reason"], job
+
+
+def test_killing_a_job_with_nothing_running_is_a_conflict_that_says_so(client):
+    job_id = client.submit(name="idle-kill", command="sleep 1", disabled=True).json()["id"]
+    response = client.call("POST", f"/v1/jobs/{job_id}/kill")
+    assert response.status_code == 409
+    assert "Nothing to kill" in response.json()["detail"]
+
+
+def test_a_finished_run_once_job_can_be_run_again(client):
+    job_id = client.submit(name="again", command="sleep 5").json()["id"]
+    done = client.wait(job_id, lambda j: j["status"] == "succeeded" and j["disabled"])
+    assert done["status"] == "succeeded" and done["disabled"], done
+    assert "disabled" in done["status_reason"]
+    rerun = client.call("POST", f"/v1/jobs/{job_id}/run")
+    assert rerun.status_code == 202, rerun.text
+    assert rerun.json()["status"] in ("queued", "running") and not rerun.json()["disabled"]
+    again = client.wait(job_id, lambda j: j["success_count"] == 2)
+    assert again["success_count"] == 2 and again["status"] == "succeeded", again
+
+
+def test_running_a_paused_job_is_refused_with_how_to_resume(client):
+    job_id = client.submit(name="paused", command="sleep 1", disabled=True,
+                           schedule="R/2030-01-01T00:00:00Z/P1D").json()["id"]
+    assert client.job(job_id)["status"] == "disabled"
+    response = client.call("POST", f"/v1/jobs/{job_id}/run")
+    assert response.status_code == 409 and "resume" in response.json()["detail"]
+
+
+def test_the_cli_shows_a_disabled_job_and_runs_it_again(stack, monkeypatch, capsys, tmp_path):
+    info, client = stack
+    monkeypatch.setenv("GATEWAY_URL", info.gateway_url)
+    monkeypatch.setenv("OIDC_ACCESS_TOKEN", info.tokens["alice"])
+    request = tmp_path / "job.yaml"
+    request.write_text(yaml.safe_dump({"name": "cli-again", "image": "deephdc/deep-oc-generic-dev:cpu",
+                                       "command": "sleep 5", "hardware": CPU}))
+    assert main(["jobs", "submit", str(request), "--wait", "--interval", "0.1",
+                 "--timeout", "30"]) == Exit.OK
+    assert "submitted cli-again" in capsys.readouterr().out
+    client.wait("cli-again", lambda j: j["disabled"])
+    assert main(["jobs", "show", "cli-again"]) == Exit.OK
+    assert re.search(r"^disabled: +yes", capsys.readouterr().out, re.M)
+    assert main(["jobs", "run", "cli-again", "--wait", "--interval", "0.1",
+                 "--timeout", "30"]) == Exit.OK
+    assert "cli-again succeeded" in capsys.readouterr().err
