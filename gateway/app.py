@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from gateway import __version__
+from gateway.api import capacity as capacity_api
 from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.auth import TokenVerifier
+from gateway.capacity import ClusterCapacity
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
 from gateway.deployments import Deployments
@@ -94,20 +96,23 @@ def create_app(settings: Settings | None = None, *,
             quotas = Quotas(conf, _quota_lock(conf, leaders))
             opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
+            capacity = ClusterCapacity(settings=conf, mesos=mesos, marathon=marathon,
+                                       chronos=chronos)
             deployments_service = Deployments(
                 settings=conf, marathon=marathon, mesos=mesos, catalog=catalog,
-                templates=templates, quotas=quotas)
+                templates=templates, quotas=quotas, capacity=capacity)
             quotas.register_usage("deployments", deployments_service.usage)
             jobs_service = Jobs(
                 settings=conf, chronos=chronos, mesos=mesos, catalog=catalog, templates=templates,
-                job_templates=job_templates, quotas=quotas) if chronos is not None else None
+                job_templates=job_templates, quotas=quotas,
+                capacity=capacity) if chronos is not None else None
             if jobs_service is not None:
                 quotas.register_usage("jobs", jobs_service.usage)
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
-                job_templates=job_templates)
+                job_templates=job_templates, capacity=capacity)
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 
@@ -128,4 +133,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(deployments.router)
     app.include_router(jobs.router)
     app.include_router(me.router)
+    app.include_router(capacity_api.router)
     return app

@@ -12,9 +12,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
-from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
+from gateway.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    UpstreamError,
+    UpstreamUnavailable,
+)
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.quotas import Quotas, Usage
@@ -29,6 +37,9 @@ from gateway.upstreams.mesos import MesosClient, Sandbox
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_MAX = 255
+# Inside the class ``list`` is the verb every service has, so these are named out here.
+Apps = list[dict[str, Any]]
+DeploymentViews = list[Deployment]
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class Created:
 class Deployments:
     def __init__(self, *, settings: Settings, marathon: MarathonClient, mesos: MesosClient | None,
                  catalog: ModuleCatalog, templates: ServiceTemplates, quotas: Quotas,
-                 clock: Clock = utc_now) -> None:
+                 capacity: ClusterCapacity | None = None, clock: Clock = utc_now) -> None:
         self._settings = settings
         self._now = clock
         self._catalog = catalog
@@ -48,6 +59,7 @@ class Deployments:
         self._mesos = mesos
         self._templates = templates
         self._quotas = quotas
+        self._capacity = capacity
         self._main_ports: dict[str, str] = {kind: s.main_port for kind, s in templates.services.items()}
 
     # -- creation --------------------------------------------------------------------------
@@ -55,6 +67,8 @@ class Deployments:
     async def create(self, request: DeploymentRequest, identity: Identity,
                      idempotency_key: str | None = None) -> Created:
         resolved = specs.resolve_deployment(request, self._catalog, self._templates)
+        if self._capacity is not None:
+            await self._capacity.check_fits(resolved.hardware)
         if idempotency_key is not None:
             _check_key(idempotency_key)
             replay = await self._replay(resolved, identity, idempotency_key)
@@ -109,7 +123,8 @@ class Deployments:
                 "This Idempotency-Key was already used for a different request.",
                 [{"field": "Idempotency-Key", "message": "reused with a different body"}])
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
-        return Created(self._view(app, queue.get(app["id"])), replayed=True)
+        [view] = await self._views([app], queue)
+        return Created(view, replayed=True)
 
     async def _forget(self, app_id: str) -> None:
         # The POST may or may not have reached Marathon before the connection failed; an app
@@ -134,13 +149,14 @@ class Deployments:
             apps = [a for a in apps if _deployment_id(a) > cursor]
         page, more = apps[:limit], len(apps) > limit
         queue = await self._marathon.queue() if any(not a.get("tasksRunning") for a in page) else {}
-        items = [self._view(a, queue.get(a["id"])) for a in page]
+        items = await self._views(page, queue)
         return Page[Deployment](items=items, next=items[-1].id if more else None)
 
     async def get(self, deployment_id: str, identity: Identity) -> Deployment:
         app = await self._owned_app(deployment_id, identity)
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
-        return self._view(app, queue.get(app["id"]))
+        [view] = await self._views([app], queue)
+        return view
 
     async def usage(self, owner: str) -> Usage:
         """Quota usage source: every app of the owner holds or waits for its resources."""
@@ -186,7 +202,7 @@ class Deployments:
         if tasks:
             return await mesos.sandbox(str(tasks[0]["id"]))
         # No task now (crash loop, or waiting): the newest finished one explains what happened.
-        prefix = str(app["id"]).lstrip("/").replace("/", "_") + "."
+        prefix = _task_prefix(app)
         done = [t for t in await mesos.framework_tasks(self._settings.marathon_framework)
                 if t.id.startswith(prefix)]
         if not done:
@@ -195,10 +211,32 @@ class Deployments:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _view(self, app: dict[str, Any], queue_entry: dict[str, Any] | None = None) -> Deployment:
+    def _view(self, app: dict[str, Any], queue_entry: dict[str, Any] | None = None,
+              crashes: int | None = None) -> Deployment:
         return status.deployment_from_app(
             app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
-            main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
+            main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme,
+            crashes=crashes)
+
+    async def _views(self, apps: Apps, queue: dict[str, dict[str, Any]]) -> DeploymentViews:
+        crashes = await self._crashes([a for a in apps if a.get("lastTaskFailure")
+                                       and not a.get("tasksRunning")])
+        return [self._view(a, queue.get(a["id"]), crashes.get(a["id"])) for a in apps]
+
+    async def _crashes(self, apps: Apps) -> dict[str, int]:
+        """Failures in a row of each crashed app, from the Mesos master's finished tasks."""
+        if not apps or self._mesos is None:
+            return {}
+        try:
+            tasks = await self._mesos.framework_tasks(self._settings.marathon_framework)
+        except (UpstreamError, UpstreamUnavailable):
+            return {}  # the status then says "restarting", never a failure it cannot tell
+        counts = {}
+        for app in apps:
+            prefix = _task_prefix(app)
+            counts[str(app["id"])] = status.crashes_in_a_row(
+                [t.state for t in tasks if t.id.startswith(prefix) and not t.active])
+        return counts
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
         # Ids are checked before they reach a URL; another user's app is "not found" too.
@@ -212,6 +250,11 @@ class Deployments:
                 not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
             raise NotFound("No such deployment.")
         return app
+
+
+def _task_prefix(app: dict[str, Any]) -> str:
+    """How Marathon's Mesos task ids of this app start."""
+    return str(app["id"]).lstrip("/").replace("/", "_") + "."
 
 
 def _deployment_id(app: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from gateway.auth import TokenVerifier
+from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
 from gateway.deployments import Deployments
@@ -36,6 +37,7 @@ class Edges:
     mesos: MesosClient
     quotas: Quotas
     chronos: ChronosClient | None = None
+    capacity: ClusterCapacity | None = None
     job_templates: JobTemplates = field(default_factory=JobTemplates)
 
 

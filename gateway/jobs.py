@@ -12,11 +12,12 @@ import logging
 import secrets
 from typing import Any, Literal
 
+from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
 from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gateway.identity import Identity
-from gateway.models.common import Page
+from gateway.models.common import Hardware, Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import JOB_NAME, Job, JobRequest, Run
 from gateway.quotas import Quotas, Usage
@@ -40,13 +41,15 @@ Runs = list[Run]
 class Jobs:
     def __init__(self, *, settings: Settings, chronos: ChronosClient, mesos: MesosClient | None,
                  catalog: ModuleCatalog, templates: ServiceTemplates, job_templates: JobTemplates,
-                 quotas: Quotas, clock: Clock = utc_now) -> None:
+                 quotas: Quotas, capacity: ClusterCapacity | None = None,
+                 clock: Clock = utc_now) -> None:
         self._settings = settings
         self._chronos = chronos
         self._catalog = catalog
         self._templates = templates
         self._job_templates = job_templates
         self._quotas = quotas
+        self._capacity = capacity
         self._mesos = mesos
         self._now = clock
 
@@ -58,12 +61,14 @@ class Jobs:
 
     async def preview(self, request: JobRequest, identity: Identity) -> dict[str, Any]:
         """The Chronos job ``create`` would send (secrets masked); nothing is sent or admitted."""
-        _, job = self._translate(request, identity)
+        resolved, job = self._translate(request, identity)
+        await self._check_fits(resolved.hardware)
         await self._check_references(request, identity)
         return specs.without_secrets(job)
 
     async def create(self, request: JobRequest, identity: Identity) -> Job:
         resolved, job = self._translate(request, identity)
+        await self._check_fits(resolved.hardware)
         async with self._quotas.admit(identity, "jobs", resolved.hardware):
             await self._check_references(request, identity)
             await self._chronos.create_job(job, specs.chronos_endpoint(job))
@@ -81,6 +86,10 @@ class Jobs:
                                     now=self._now(), gpus_supported=self._gpus,
                                     rclone_password_obscured=obscured)
         return resolved, job
+
+    async def _check_fits(self, hardware: Hardware) -> None:
+        if self._capacity is not None:
+            await self._capacity.check_fits(hardware)
 
     async def _check_references(self, request: JobRequest, identity: Identity) -> None:
         # Chronos replaces a job of the same name and silently drops a job whose parent is

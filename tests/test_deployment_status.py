@@ -1,6 +1,10 @@
 """What users read about a deployment is derived from Marathon's app and launch queue."""
 
-from gateway.translation.deployment_status import deployment_from_app, deployment_status
+from gateway.translation.deployment_status import (
+    crashes_in_a_row,
+    deployment_from_app,
+    deployment_status,
+)
 
 PORTS = [{"port": 10001, "name": "api"}, {"port": 10002, "name": "monitor"},
          {"port": 10003, "name": "ide"}]
@@ -42,14 +46,30 @@ def test_a_task_failing_its_health_check_is_unhealthy():
     assert status == "unhealthy" and "health check" in reason
 
 
-def test_a_crash_looping_app_is_failed_with_the_task_message_and_the_next_try():
+def test_one_crash_of_an_app_marathon_relaunches_is_restarting_with_the_task_message():
     failure = {"state": "TASK_FAILED", "message": "Command exited with status 1",
                "timestamp": "2026-11-29T12:00:00Z"}
     queue = {"delay": {"timeLeftSeconds": 42.7, "overdue": False}}
-    status, reason = deployment_status(_app(lastTaskFailure=failure, deployments=[{"id": "d"}]),
-                                       queue)
-    assert status == "failed"
-    assert reason == "The last task failed: Command exited with status 1. Next try in 42 s."
+    app = _app(lastTaskFailure=failure, deployments=[{"id": "d"}])
+    for crashes in (None, 1, 2):
+        status, reason = deployment_status(app, queue, crashes)
+        assert status == "restarting"
+        assert reason == ("The last task failed: Command exited with status 1. Next try in 42 s. "
+                          "Marathon restarts it.")
+
+
+def test_an_app_that_keeps_crashing_or_cannot_start_is_failed():
+    failure = {"state": "TASK_FAILED", "message": "Command exited with status 1"}
+    queue = {"delay": {"timeLeftSeconds": 5, "overdue": False}}
+    status, reason = deployment_status(_app(lastTaskFailure=failure), queue, 3)
+    assert status == "failed" and reason.startswith("It keeps crashing (3 times in a row).")
+    refused = {"state": "TASK_ERROR", "message": "fractional GPUs"}
+    assert deployment_status(_app(lastTaskFailure=refused), queue, 1)[0] == "failed"
+
+
+def test_crashes_in_a_row_stop_at_the_newest_task_that_did_not_fail():
+    assert crashes_in_a_row(["TASK_FAILED", "TASK_FAILED", "TASK_KILLED", "TASK_FAILED"]) == 2
+    assert crashes_in_a_row(["TASK_KILLED", "TASK_FAILED"]) == 0
 
 
 def test_a_failed_app_outside_any_deployment_is_failed():
@@ -86,7 +106,8 @@ def test_virtual_host_labels_become_named_endpoints():
 
 
 def test_a_failed_deployment_shows_no_endpoints_and_tasks_report_health():
-    failed = deployment_from_app(_app(lastTaskFailure={"state": "TASK_FAILED"}), lb_host="lb")
+    failed = deployment_from_app(_app(lastTaskFailure={"state": "TASK_FAILED"}), lb_host="lb",
+                                 crashes=3)
     assert failed.endpoints == {} and failed.status == "failed"
     task = {"id": "t1", "host": "agent-1", "state": "TASK_RUNNING",
             "startedAt": "2026-11-29T12:00:00.000Z",

@@ -25,7 +25,8 @@ from gateway.models.common import (
     check_image,
 )
 
-DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting"]
+DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "restarting", "failed",
+                           "deleting"]
 LogStream = Literal["stdout", "stderr"]
 
 # ai4-papi refuses notebook passwords shorter than 9 characters; so do we.

@@ -24,6 +24,21 @@ _REJECT_REASONS = {
     "NoCorrespondingReservationFound": "no agent holds the reservation it needs",
 }
 
+# Failures in a row after which a service Marathon keeps relaunching counts as failed.
+CRASHES_FAILED = 3
+_FAILED_TASK_STATES = {"TASK_FAILED", "TASK_ERROR"}
+
+
+def crashes_in_a_row(task_states: list[str]) -> int:
+    """How many of the app's newest tasks (newest first, terminal states) failed in a row."""
+    count = 0
+    for state in task_states:
+        if state not in _FAILED_TASK_STATES:
+            break
+        count += 1
+    return count
+
+
 _STATE_WORDS = {"TASK_FAILED": "failed", "TASK_KILLED": "was killed", "TASK_LOST": "was lost",
                 "TASK_ERROR": "could not start", "TASK_DROPPED": "was dropped",
                 "TASK_GONE": "is gone", "TASK_FINISHED": "exited"}
@@ -32,11 +47,11 @@ _STATE_WORDS = {"TASK_FAILED": "failed", "TASK_KILLED": "was killed", "TASK_LOST
 def deployment_from_app(app: dict[str, Any], *, lb_host: str,
                         queue_entry: dict[str, Any] | None = None,
                         main_ports: Mapping[str, str] | None = None,
-                        vhost_scheme: str = "http") -> Deployment:
+                        vhost_scheme: str = "http", crashes: int | None = None) -> Deployment:
     """Our view of a Marathon app. ``main_ports`` maps a service kind to its main port name."""
     labels: dict[str, str] = app.get("labels") or {}
     service = labels.get("gateway.service", "deepaas")
-    status, reason = deployment_status(app, queue_entry)
+    status, reason = deployment_status(app, queue_entry, crashes)
     endpoints = (endpoints_for(app, lb_host=lb_host, vhost_scheme=vhost_scheme)
                  if status != "failed" else {})
     main_port = (main_ports or {}).get(service)
@@ -78,8 +93,9 @@ def endpoints_for(app: dict[str, Any], *, lb_host: str, vhost_scheme: str = "htt
     return endpoints
 
 
-def deployment_status(app: dict[str, Any],
-                      queue_entry: dict[str, Any] | None) -> tuple[DeploymentStatus, str]:
+def deployment_status(app: dict[str, Any], queue_entry: dict[str, Any] | None,
+                      crashes: int | None = None) -> tuple[DeploymentStatus, str]:
+    """Our status and why. ``crashes``: the app's task failures in a row (None: unknown)."""
     running = int(app.get("tasksRunning", 0))
     healthy = int(app.get("tasksHealthy", 0))
     unhealthy = int(app.get("tasksUnhealthy", 0))
@@ -94,22 +110,33 @@ def deployment_status(app: dict[str, Any],
         if has_checks and healthy == 0:
             return "deploying", "The service started and is not healthy yet."
         return "running", ""
-    backing_off = _backing_off(queue_entry)
-    if failure and backing_off is not None:
-        # Marathon relaunches a crashing task forever, with a growing delay: for the user the
-        # service has failed, and the sentence says why and when the next try is.
-        return "failed", f"{_failure_sentence(failure)} Next try in {backing_off} s."
+    if failure and queue_entry is not None and not waiting_reason(queue_entry):
+        backing_off = _backing_off(queue_entry)
+        return _after_crash(failure, crashes, f" Next try in {backing_off} s."
+                            if backing_off is not None else "")
     if queue_entry is not None:
         reason = waiting_reason(queue_entry)
         if reason:
             return "waiting", f"Waiting for resources: {reason}."
     if failure and not in_deployment:
-        return "failed", _failure_sentence(failure)
+        return _after_crash(failure, crashes, "")
     if in_deployment or int(app.get("tasksStaged", 0)) > 0:
         if failure:
-            return "deploying", f"Starting again after a failure: {_message(failure)}"
+            return "restarting", f"Starting again after a failure: {_message(failure)}"
         return "deploying", "The service is being started."
     return "waiting", "Waiting to be scheduled."
+
+
+def _after_crash(failure: dict[str, Any], crashes: int | None,
+                 next_try: str) -> tuple[DeploymentStatus, str]:
+    # Marathon relaunches a crashed task forever, with a growing delay. One crash is a
+    # restart; a task that cannot start, or crashes again and again, is a failed service.
+    sentence = _failure_sentence(failure) + next_try
+    if failure.get("state") == "TASK_ERROR":
+        return "failed", sentence
+    if crashes is not None and crashes >= CRASHES_FAILED:
+        return "failed", f"It keeps crashing ({crashes} times in a row). {sentence}"
+    return "restarting", f"{sentence} Marathon restarts it."
 
 
 def waiting_reason(queue_entry: dict[str, Any]) -> str:
