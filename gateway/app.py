@@ -28,6 +28,7 @@ from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
+from gateway.readiness import Reachability
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
 from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
@@ -112,7 +113,8 @@ def create_app(settings: Settings | None = None, *,
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
-                job_templates=job_templates, capacity=capacity)
+                job_templates=job_templates, capacity=capacity,
+                reachability=Reachability(conf, http, leaders))
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 

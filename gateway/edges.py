@@ -19,6 +19,7 @@ from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.jobs import Jobs
 from gateway.quotas import Quotas
+from gateway.readiness import Reachability
 from gateway.translation.job_templates import JobTemplates
 from gateway.upstreams.chronos import ChronosClient
 from gateway.upstreams.marathon import MarathonClient
@@ -38,6 +39,7 @@ class Edges:
     quotas: Quotas
     chronos: ChronosClient | None = None
     capacity: ClusterCapacity | None = None
+    reachability: Reachability | None = None
     job_templates: JobTemplates = field(default_factory=JobTemplates)
 
 

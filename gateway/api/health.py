@@ -1,7 +1,9 @@
 """Liveness and readiness.
 
 Readiness means the leader of every configured scheduler is known (with static URLs, one left
-empty is not used: e.g. a gateway for services only, without Chronos). While ZooKeeper is
+empty is not used: e.g. a gateway for services only, without Chronos) and each scheduler was
+reached at least once (gateway/readiness.py: nothing may listen at a configured URL). While
+ZooKeeper is
 briefly unreachable the gateway stays ready with the last known leaders (most calls still work,
 and taking every replica out of the load balancer at once would turn a ZooKeeper blip into an
 outage) and says so.
@@ -25,18 +27,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Ready to serve: every scheduler leader is known",
-            description="Reports the ZooKeeper connection (when used) and each leader with how "
-                        "long it has been known. 503 while any leader is unknown.",
-            responses={503: {"description": "Some leader is unknown"}})
+@router.get("/readyz", summary="Ready to serve: every scheduler's leader is known and was reached",
+            description="Reports the ZooKeeper connection (when used), each leader with how "
+                        "long it has been known, and the schedulers not reached yet. 503 while "
+                        "any leader is unknown or any scheduler was never reached.",
+            responses={503: {"description": "Some leader is unknown or was never reached"}})
 async def readyz(edges: EdgesDep) -> JSONResponse:
     status: dict[str, Any] = edges.leaders.status()
     settings = edges.settings
     used = [name for name in SCHEDULERS
             if settings.zk_hosts or getattr(settings, f"{name}_url")]
     missing = [name for name in used if edges.leaders.leader(name) is None]
-    body: dict[str, Any] = {"status": "not_ready" if missing else "ready",
-                            "missing_leaders": missing,
+    unreached = await edges.reachability.unreached(used) if edges.reachability else {}
+    ready = not missing and not unreached
+    body: dict[str, Any] = {"status": "ready" if ready else "not_ready",
+                            "missing_leaders": missing, "unreached": unreached,
                             "not_configured": [name for name in SCHEDULERS if name not in used],
                             **status}
     details = [status["detail"]] if status.get("detail") else []
@@ -46,7 +51,10 @@ async def readyz(edges: EdgesDep) -> JSONResponse:
                    if isinstance(leaders.get(name), dict) and "problem" in leaders[name] else name
                    for name in missing]
         details.insert(0, "No leader is known for " + ", ".join(reasons) + ".")
+    if unreached:
+        details.insert(0, "Not reached yet: " + "; ".join(
+            f"{name} ({problem})" for name, problem in unreached.items()) + ".")
     if details:
         body["detail"] = " ".join(details)
-    return JSONResponse(body, status_code=503 if missing else 200,
+    return JSONResponse(body, status_code=200 if ready else 503,
                         headers={"Cache-Control": "no-store"})
