@@ -14,8 +14,8 @@ from gateway.app import create_app
 from gateway.config import Settings
 from tests.discovery.contenders import Contender, master_info
 from tests.discovery.stand_in import StandIn
-from tests.support.background import BackgroundLoop
 from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.background import BackgroundLoop
 
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 
