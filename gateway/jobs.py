@@ -19,11 +19,12 @@ from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gateway.identity import Identity
 from gateway.models.common import Hardware, Page
 from gateway.models.deployments import LogStream
-from gateway.models.jobs import JOB_NAME, Job, JobRequest, Run
+from gateway.models.jobs import JOB_NAME, Job, JobChange, JobRequest, Run
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
+from gateway.translation import job_changes as changes
 from gateway.translation import job_status
 from gateway.translation import jobs as specs
 from gateway.translation.job_templates import JobTemplates
@@ -61,13 +62,13 @@ class Jobs:
 
     async def preview(self, request: JobRequest, identity: Identity) -> dict[str, Any]:
         """The Chronos job ``create`` would send (secrets masked); nothing is sent or admitted."""
-        resolved, job = self._translate(request, identity)
+        resolved, job = self._translate(request, identity.owner)
         await self._check_fits(resolved.hardware)
         await self._check_references(request, identity)
         return specs.without_secrets(job)
 
     async def create(self, request: JobRequest, identity: Identity) -> Job:
-        resolved, job = self._translate(request, identity)
+        resolved, job = self._translate(request, identity.owner)
         await self._check_fits(resolved.hardware)
         async with self._quotas.admit(identity, "jobs", resolved.hardware):
             await self._check_references(request, identity)
@@ -76,13 +77,40 @@ class Jobs:
         # Read back like any job: a run-now job may already be queued or running by now.
         return await self.get(str(job["name"]), identity)
 
+    async def change(self, job_id: str, change: JobChange, identity: Identity) -> Job:
+        """Apply a partial change, validated as a new job, as one Chronos replace.
+
+        Replacing (not deleting and re-creating) keeps the jobs that run after this one intact:
+        Chronos rebuilds the children of a deleted parent without their container and env.
+        """
+        name = self._owned_name(job_id, identity)
+        owner = (specs.split_chronos_name(name) or (identity.owner,))[0]
+        async with self._quotas.lock.hold(owner):
+            old = await self._fetch(name)
+            request = changes.changed_request(old, change, gpus_supported=self._gpus)
+            resolved, new = self._translate(request, owner)
+            await self._check_fits(resolved.hardware)
+            await self._check_parents(request, owner)
+            if owner == identity.owner:  # an administrator's change is not held to a quota
+                summary = await self._chronos.summary()
+                held = Usage() if _state(summary, old) == "idle" else Usage(
+                    cpus=float(old.get("cpus") or 0), memory=int(old.get("mem") or 0),
+                    gpus=int(old.get("gpus") or 0) if self._gpus else 0)
+                await self._quotas.check(identity, "jobs", resolved.hardware,
+                                         replacing=held + Usage(count=1))
+            job = changes.carried_over(old, new, change)
+            await self._chronos.create_job(job, specs.chronos_endpoint(job))
+        log.info("job %s changed by %s (%s)", name, identity.owner,
+                 ", ".join(sorted(change.model_fields_set)))
+        return await self.get(name, identity)
+
     def _translate(self, request: JobRequest,
-                   identity: Identity) -> tuple[specs.ResolvedJob, dict[str, Any]]:
+                   owner: str) -> tuple[specs.ResolvedJob, dict[str, Any]]:
         resolved = specs.resolve_job(request, self._catalog, self._templates,
                                      self._job_templates, gpus_supported=self._gpus)
         obscured = (obscure(request.storage.rclone_password.get_secret_value(),
                             iv=secrets.token_bytes(16)) if request.storage else None)
-        job = specs.chronos_job_for(resolved, owner=identity.owner, templates=self._job_templates,
+        job = specs.chronos_job_for(resolved, owner=owner, templates=self._job_templates,
                                     now=self._now(), gpus_supported=self._gpus,
                                     rclone_password_obscured=obscured)
         return resolved, job
@@ -97,8 +125,11 @@ class Jobs:
         if await self._chronos.get_job(specs.chronos_name(identity.owner, request.name)):
             raise InvalidInput(f"You already have a job named {request.name!r}.",
                                [{"field": "name", "message": "already used by one of your jobs"}])
+        await self._check_parents(request, identity.owner)
+
+    async def _check_parents(self, request: JobRequest, owner: str) -> None:
         missing = [(index, parent) for index, parent in enumerate(request.parents)
-                   if await self._chronos.get_job(specs.chronos_name(identity.owner, parent)) is None]
+                   if await self._chronos.get_job(specs.chronos_name(owner, parent)) is None]
         if missing:
             raise InvalidInput(
                 "Parents must be existing jobs of yours: "

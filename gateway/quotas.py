@@ -48,6 +48,10 @@ class Usage:
         return Usage(self.cpus + other.cpus, self.memory + other.memory, self.gpus + other.gpus,
                      self.count + other.count)
 
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(self.cpus - other.cpus, self.memory - other.memory, self.gpus - other.gpus,
+                     self.count - other.count)
+
     @classmethod
     def of(cls, hardware: Hardware, count: int = 1) -> Usage:
         return cls(hardware.cpus * count, hardware.memory * count, hardware.gpus * count, count)
@@ -116,16 +120,22 @@ class Quotas:
     async def usage(self, owner: str) -> dict[str, Usage]:
         return {kind: await source(owner) for kind, source in sorted(self._sources.items())}
 
-    async def check(self, identity: Identity, kind: str, hardware: Hardware) -> None:
-        """Refuse one more ``kind`` with ``hardware``; call it while holding the owner's lock."""
+    async def check(self, identity: Identity, kind: str, hardware: Hardware,
+                    replacing: Usage | None = None) -> None:
+        """Refuse one more ``kind`` with ``hardware`` (or, ``replacing`` what an existing one
+        counts for, that one changed to ``hardware``); call it holding the owner's lock."""
         limits = self.limits(identity)
-        if limits != QuotaLimits():
-            check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+        if limits == QuotaLimits():
+            return
+        usage = await self.usage(identity.owner)
+        if replacing is not None:
+            usage[kind] = usage.get(kind, Usage()) - replacing
+        check_quota(limits, usage, kind, Usage.of(hardware))
 
     @asynccontextmanager
     async def admit(self, identity: Identity, kind: str, hardware: Hardware, *,
                     replay: Callable[[], Awaitable[T | None]] | None = None,
-                    ) -> AsyncIterator[T | None]:
+                    replacing: Usage | None = None) -> AsyncIterator[T | None]:
         """Hold the owner's lock, refuse if over quota, and let the caller create inside.
 
         ``replay`` runs first, under the lock: what it returns (an earlier attempt's result of
@@ -135,5 +145,5 @@ class Quotas:
         async with self.lock.hold(identity.owner):
             earlier = await replay() if replay is not None else None
             if earlier is None:
-                await self.check(identity, kind, hardware)
+                await self.check(identity, kind, hardware, replacing)
             yield earlier

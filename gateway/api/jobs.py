@@ -12,7 +12,7 @@ from gateway.api.log_streams import log_response
 from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
-from gateway.models.jobs import Job, JobRequest
+from gateway.models.jobs import Job, JobChange, JobRequest
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -58,6 +58,16 @@ async def list_jobs(
             responses=_PROBLEMS)
 async def get_job(job_id: JobId, user: CurrentUser, jobs: JobsDep) -> Job:
     return await jobs.get(job_id, user)
+
+
+@router.patch("/{job_id}", response_model=Job, summary="Change a job (pause, resume, reschedule...)",
+              description="A partial body of the submit fields: `{\"disabled\": true}` pauses, "
+                          "`{\"disabled\": false}` resumes; the changed job is validated (and "
+                          "admitted by your quota) as a new job would be. Jobs that run after "
+                          "this one stay as they are. Answers the whole job.",
+              responses=_PROBLEMS)
+async def change_job(job_id: JobId, body: JobChange, user: CurrentUser, jobs: JobsDep) -> Job:
+    return await jobs.change(job_id, body, user)
 
 
 @router.post("/{job_id}/run", status_code=status.HTTP_202_ACCEPTED, response_model=Job,

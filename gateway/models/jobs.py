@@ -208,3 +208,32 @@ class Job(BaseModel):
     runs: list[Run] = Field(default_factory=list,
                             description="Newest first, as far back as the Mesos master remembers "
                                         "(only in the single-job view).")
+
+
+class JobChange(BaseModel):
+    """``PATCH /v1/jobs/{id}``: the submit fields to change (a job's name is its key and stays).
+
+    The job with the change applied is validated as a new job would be; ``hardware`` may name
+    only the amounts that change, ``env`` replaces the whole environment, ``storage: null``
+    removes the storage. A job cannot switch between running after parents and the others.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"disabled": True}, {"disabled": False},
+        {"schedule": "R/2026-12-01T03:00:00Z/P1D", "timezone": "Europe/Madrid"},
+        {"command": "python train.py", "args": ["--epochs", "20"], "hardware": {"gpus": 1}}]})
+
+    module: str | None = None
+    image: str | None = None
+    command: str | None = None
+    args: list[str] | None = None
+    hardware: dict[str, JsonValue] | None = None
+    timezone: str | None = None
+    schedule: str | None = None
+    parents: list[str] | None = None
+    retries: int | None = None
+    env: dict[str, str] | None = None
+    storage: dict[str, JsonValue] | None = None
+    fetch: list[str] | None = None
+    description: str | None = None
+    disabled: bool | None = None

@@ -25,8 +25,9 @@ CPU = {"cpus": 0.5, "memory": 512, "disk": 1024, "gpus": 0}
 
 
 class Client:
-    def __init__(self, gateway: httpx.Client, token: str) -> None:
+    def __init__(self, gateway: httpx.Client, token: str, chronos: httpx.Client) -> None:
         self.gateway = gateway
+        self.chronos = chronos
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -54,9 +55,11 @@ class Client:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[tuple[Any, Client]]:
     sim_config = SimConfig(agents=2, agent_gpus=1, time_scale=120.0)
-    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS)) as info:
-        with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway:
-            yield info, Client(gateway, info.tokens["alice"])
+    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS,
+                          settings={"quota_memory": 24576})) as info:
+        with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
+                httpx.Client(base_url=info.chronos_url, timeout=15) as chronos:
+            yield info, Client(gateway, info.tokens["alice"], chronos)
 
 
 @pytest.fixture
@@ -125,3 +128,72 @@ def test_the_cli_shows_a_disabled_job_and_runs_it_again(stack, monkeypatch, caps
     assert main(["jobs", "run", "cli-again", "--wait", "--interval", "0.1",
                  "--timeout", "30"]) == Exit.OK
     assert "cli-again succeeded" in capsys.readouterr().err
+
+
+def test_a_scheduled_job_is_paused_and_resumed_and_each_answer_is_the_whole_job(client):
+    job_id = client.submit(name="nightly", command="python train.py",
+                           schedule="R/2030-01-01T02:00:00Z/P1D").json()["id"]
+    paused = client.call("PATCH", f"/v1/jobs/{job_id}", json={"disabled": True})
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["status"] == "disabled" and paused.json()["command"] == "python train.py"
+    assert client.chronos.get(f"/v1/scheduler/job/{job_id}").json()["disabled"] is True
+    resumed = client.call("PATCH", f"/v1/jobs/{job_id}", json={"disabled": False})
+    assert resumed.json()["status"] == "scheduled" and resumed.json()["next_run"]
+
+
+def test_a_job_is_rescheduled_and_changed_and_bad_changes_are_refused_naming_the_field(client):
+    job_id = client.submit(name="changing", command="python a.py",
+                           schedule="R/2030-01-01T02:00:00Z/P1D").json()["id"]
+    changed = client.call("PATCH", f"/v1/jobs/{job_id}", json={
+        "schedule": "R5/2030-06-01T03:00:00Z/P1W", "timezone": "Europe/Madrid",
+        "command": "python b.py", "args": ["--fast"], "env": {"EPOCHS": "3"},
+        "hardware": {"memory": 1024}, "retries": 1, "description": "weekly now"})
+    assert changed.status_code == 200, changed.text
+    job = changed.json()
+    assert job["timezone"] == "Europe/Madrid" and job["schedule"].startswith("R5/2030-06-01T03:00")
+    assert (job["command"], job["args"], job["env"], job["retries"]) == (
+        "python b.py", ["--fast"], {"EPOCHS": "3"}, 1)
+    assert job["hardware"] == {**CPU, "memory": 1024} and job["description"] == "weekly now"
+    before = client.chronos.get(f"/v1/scheduler/job/{job_id}").json()
+    for change, field in [({"schedule": "R/2030-01-01T02:00:00Z/P1Q"}, "schedule"),
+                          ({"env": {"MESOS_TASK_ID": "x"}}, "env.MESOS_TASK_ID"),
+                          ({"hardware": {"cpus": 64}}, "hardware.cpus"),
+                          ({"retries": 99}, "retries"),
+                          ({"parents": ["nightly"]}, "parents"),
+                          ({"name": "renamed"}, "name")]:
+        refused = client.call("PATCH", f"/v1/jobs/{job_id}", json=change)
+        assert refused.status_code == 422, (change, refused.text)
+        assert field in {e["field"] for e in refused.json()["errors"]}, refused.json()
+    assert client.chronos.get(f"/v1/scheduler/job/{job_id}").json() == before
+
+
+def test_a_change_beyond_the_quota_is_refused_and_the_job_stays(client):
+    job_id = client.submit(name="quota-bound", command="sleep 1", disabled=True).json()["id"]
+    refused = client.call("PATCH", f"/v1/jobs/{job_id}", json={"hardware": {"memory": 30000}})
+    assert refused.status_code == 403 and refused.json()["code"] == "quota_exceeded"
+    assert client.job(job_id)["hardware"]["memory"] == CPU["memory"]
+
+
+def test_changing_a_parent_keeps_its_dependents_intact(client):
+    parent = client.submit(name="prep", command="sleep 1",
+                           schedule="R/2030-01-01T02:00:00Z/P1D").json()["id"]
+    child = client.submit(name="after-prep", command="python eval.py", parents=["prep"],
+                          env={"KEEP": "me"}).json()["id"]
+    before = client.chronos.get(f"/v1/scheduler/job/{child}").json()
+    changed = client.call("PATCH", f"/v1/jobs/{parent}",
+                          json={"command": "sleep 2", "schedule": "R/2030-02-01T02:00:00Z/P1D"})
+    assert changed.status_code == 200, changed.text
+    time.sleep(0.5)  # Chronos' loop reloads every job meanwhile
+    after = client.chronos.get(f"/v1/scheduler/job/{child}").json()
+    assert after == before
+    assert client.job(child)["parents"] == ["prep"] and client.job(child)["env"] == {"KEEP": "me"}
+
+
+def test_a_run_once_job_changed_after_its_run_does_not_run_again(client):
+    job_id = client.submit(name="once-changed", command="sleep 5").json()["id"]
+    done = client.wait(job_id, lambda j: j["status"] == "succeeded")
+    assert done["success_count"] == 1
+    changed = client.call("PATCH", f"/v1/jobs/{job_id}", json={"description": "annotated"})
+    assert changed.status_code == 200 and changed.json()["status"] == "succeeded"
+    time.sleep(1)
+    assert client.job(job_id)["runs"] == done["runs"]
