@@ -25,10 +25,12 @@ from gateway.errors import (
 )
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
+from gateway.models.deployments import DeploymentChange
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
+from gateway.translation import deployment_changes as changes
 from gateway.translation import deployment_status as status
 from gateway.translation import deployments as specs
 from gateway.upstreams.marathon import MarathonClient
@@ -174,6 +176,27 @@ class Deployments:
         app = await self._owned_app(deployment_id, identity)
         await self._marathon.delete_app(app["id"])
         log.info("deployment %s deleted by owner %s", deployment_id, identity.owner)
+
+    async def change(self, deployment_id: str, change: DeploymentChange,
+                     identity: Identity) -> Deployment:
+        """Hardware, environment or description, as one Marathon update (see
+        translation/deployment_changes.py), within the bounds and quota of a new deployment."""
+        app = await self._owned_app(deployment_id, identity)
+        owner = str((app.get("labels") or {}).get(specs.OWNER_LABEL))
+        hardware, image = changes.changed_hardware(app, change, self._catalog, self._templates)
+        if self._capacity is not None:
+            await self._capacity.check_fits(hardware)
+        update = changes.app_update(app, change, hardware, image)
+        async with self._quotas.lock.hold(owner):
+            if owner == identity.owner:  # an administrator's change is not held to a quota
+                instances = int(app.get("instances", 1))
+                held = Usage.of(changes.app_hardware(app), instances)
+                await self._quotas.check(identity, "deployments", hardware,
+                                         replacing=Usage(held.cpus, held.memory, held.gpus, 1))
+            await self._marathon.update_app(str(app["id"]), update)
+        log.info("deployment %s changed by %s (%s)", deployment_id, identity.owner,
+                 ", ".join(sorted(change.model_fields_set)))
+        return await self.get(deployment_id, identity)
 
     async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
         app = await self._owned_app(deployment_id, identity)

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from gateway.api.deps import CurrentUser, DeploymentsDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
+from gateway.models.deployments import DeploymentChange
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
 
@@ -58,6 +59,17 @@ async def delete_deployment(deployment_id: str, user: CurrentUser,
                             deployments: DeploymentsDep) -> Response:
     await deployments.delete(deployment_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.patch("/{deployment_id}", response_model=Deployment,
+              summary="Change a deployment's hardware, environment or description",
+              description="A partial body; checked against the same bounds and quota as a new "
+                          "deployment and applied as one Marathon update that stops the old task "
+                          "before the new one starts (a GPU is never needed twice).",
+              responses=_PROBLEMS)
+async def change_deployment(deployment_id: str, body: DeploymentChange, user: CurrentUser,
+                            deployments: DeploymentsDep) -> Deployment:
+    return await deployments.change(deployment_id, body, user)
 
 
 @router.post("/{deployment_id}/restart", status_code=status.HTTP_202_ACCEPTED,

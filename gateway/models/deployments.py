@@ -21,6 +21,7 @@ from gateway.models.common import (
     ModuleName,
     ServiceKind,
     Storage,
+    Strict,
     check_env,
     check_image,
 )
@@ -134,3 +135,33 @@ class Deployment(BaseModel):
         description="Public URL per named port (api, monitor, ide) once the load balancer has one.")
     main_endpoint: str | None = Field(None, description="The endpoint of the chosen service.")
     tasks: list[Task] = Field(default_factory=list)
+
+
+class HardwareChange(Strict):
+    """Only the amounts that change; the others stay as they are."""
+
+    cpus: float | None = Field(None, gt=0, le=256)
+    memory: int | None = Field(None, ge=128, le=1024 * 1024)
+    disk: int | None = Field(None, ge=0, le=10 * 1024 * 1024)
+    gpus: int | None = Field(None, ge=0, le=16, strict=True)
+
+
+class DeploymentChange(Strict):
+    """``PATCH /v1/deployments/{id}``: what may change on a running deployment.
+
+    Checked against the same bounds and quota as a new deployment; ``env`` replaces the whole
+    environment the user set (storage and notebook settings stay).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"hardware": {"gpus": 1}}, {"env": {"EPOCHS": "20"}},
+                     {"description": "retraining with more memory", "hardware": {"memory": 16384}}]})
+
+    hardware: HardwareChange | None = None
+    env: dict[str, str] | None = Field(None, max_length=100)
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, env: dict[str, str] | None) -> dict[str, str] | None:
+        return None if env is None else check_env(env)

@@ -52,6 +52,16 @@ class MarathonClient:
             return
         _json_or_raise(response, what=f"app {app_id}")
 
+    async def update_app(self, app_id: str, fields: dict[str, Any]) -> None:
+        """Change the given fields (Marathon's partial update), overriding a deployment that
+        waits: a change is often what lets a waiting app be placed."""
+        # The same fields sent twice end in the same app: safe to repeat.
+        response = await self._upstream.request("PUT", f"/v2/apps{app_id}", json=fields,
+                                                params={"force": "true"}, idempotent=True)
+        if response.status_code == 404:
+            raise NotFound("No such deployment.")
+        _json_or_raise(response, what=f"app {app_id}")
+
     async def restart_app(self, app_id: str) -> None:
         # Not repeated after a lost answer: a second restart would kill the new task again.
         response = await self._upstream.request("POST", f"/v2/apps{app_id}/restart",

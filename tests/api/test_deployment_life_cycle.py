@@ -30,7 +30,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                            agent_gpus=1)
     with running(DevStack(sim_config=sim_config,
                           job_specs_dir=fast_health_checks(tmp_path_factory.mktemp("specs")),
-                          settings={"chronos_gpus": True})) as info:
+                          settings={"chronos_gpus": True, "quota_memory": 40000})) as info:
         with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
                 httpx.Client(base_url=info.marathon_url, timeout=15) as marathon:
             yield Stack(info, gateway, marathon)
@@ -121,3 +121,56 @@ def test_capacity_shows_totals_free_amounts_agent_sizes_and_what_waits(stack):
         for deployment_id in ids:
             stack.delete(deployment_id)
 
+
+
+def test_a_deployment_gets_a_gpu_new_env_and_description_in_one_safe_marathon_update(stack):
+    created = stack.deploy(image=None, **CPU_MODULE, env={"OLD": "1"})
+    deployment_id = created.json()["id"]
+    try:
+        assert stack.wait_for(deployment_id, "running")["status"] == "running"
+        app_path = f"/v2/apps/gateway/{deployment_id}"
+        versions = stack.marathon.get(f"{app_path}/versions").json()["versions"]
+        changed = stack.gateway.patch(
+            f"/v1/deployments/{deployment_id}", headers=stack.as_user("alice"),
+            json={"hardware": {"gpus": 1}, "env": {"EPOCHS": "20"}, "description": "on a GPU"})
+        assert changed.status_code == 200, changed.text
+        body = changed.json()
+        assert body["hardware"] == {"cpus": 1, "memory": 2048, "disk": 1024, "gpus": 1}
+        assert body["image"].endswith(":gpu") and body["description"] == "on a GPU"
+        app = stack.marathon.get(app_path).json()["app"]
+        assert app["env"] == {"EPOCHS": "20"} and app["gpus"] == 1
+        assert app["upgradeStrategy"] == {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}
+        assert len(stack.marathon.get(f"{app_path}/versions").json()["versions"]) == \
+            len(versions) + 1
+        running = stack.wait_for(deployment_id, "running")
+        assert running["tasks"] and running["hardware"]["gpus"] == 1
+    finally:
+        stack.delete(deployment_id)
+
+
+def test_a_deployment_change_beyond_the_bounds_or_the_quota_is_refused_and_nothing_changes(stack):
+    deployment_id = stack.deploy(image=None, **CPU_MODULE).json()["id"]
+    other = stack.deploy(image=None, module="image-classification-tf",
+                         hardware={"cpus": 1, "memory": 16384, "disk": 1024}).json()["id"]
+    try:
+        app_path = f"/v2/apps/gateway/{deployment_id}"
+        before = stack.marathon.get(app_path).json()["app"]["version"]
+        for change, status, field in [({"hardware": {"cpus": 64}}, 422, "hardware.cpus"),
+                                      ({"hardware": {"gpus": 3}}, 422, "hardware.gpus"),
+                                      ({"env": {"MARATHON_APP_ID": "x"}}, 422,
+                                       "env.MARATHON_APP_ID"),
+                                      ({"image": "deephdc/other"}, 422, "image"),
+                                      ({"hardware": {"memory": 32768}}, 403, None)]:
+            refused = stack.gateway.patch(f"/v1/deployments/{deployment_id}", json=change,
+                                          headers=stack.as_user("alice"))
+            assert refused.status_code == status, (change, refused.text)
+            if field:
+                assert field in {e["field"] for e in refused.json()["errors"]}, refused.json()
+            else:
+                assert refused.json()["code"] == "quota_exceeded"
+        assert stack.marathon.get(app_path).json()["app"]["version"] == before
+        assert stack.gateway.patch(f"/v1/deployments/{deployment_id}", json={"description": "x"},
+                                   headers=stack.as_user("bob")).status_code == 404
+    finally:
+        stack.delete(deployment_id)
+        stack.delete(other)
