@@ -71,11 +71,16 @@ def run_sim(args: argparse.Namespace, prog: str = "gateway-sim") -> int:
     return 0
 
 
-def main(argv: list[str] | None = None, prog: str = "gateway-sim") -> int:
-    """``prog`` names the command the user typed, in usage and error lines."""
+def build_parser(prog: str = "gateway-sim") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="The simulated cluster alone (Marathon, Chronos, a Mesos master and agents), "
                     "until interrupted, printing its URLs as JSON.")
     add_sim_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "gateway-sim") -> int:
+    """``prog`` names the command the user typed, in usage and error lines."""
+    parser = build_parser(prog)
     return run_sim(parser.parse_args(argv), prog)
