@@ -38,15 +38,23 @@ def render_deployment(deployment: dict[str, Any]) -> str:
     return text
 
 
+def _task_ids(deployment: dict[str, Any]) -> set[str]:
+    return {task["id"] for task in deployment.get("tasks") or []}
+
+
 def _wait_running(session: Session, deployment: dict[str, Any], *, timeout: float,
-                  interval: float) -> tuple[Exit, dict[str, Any]]:
-    """Poll until it runs, fails or time is up; the exit code and the last state seen."""
-    line = StatusLine(f"deployment {deployment['id']} to run")
+                  interval: float, replacing: set[str] | frozenset[str] = frozenset()
+                  ) -> tuple[Exit, dict[str, Any]]:
+    """Poll until it runs (on tasks other than ``replacing``), fails or time is up; the exit
+    code and the last state seen."""
+    line = StatusLine(f"deployment {deployment['id']} to run" + (" again" if replacing else ""))
     while True:
         current: dict[str, Any] = session.json("GET", _path(deployment["id"]))
         reason = current.get("status_reason") or ""
-        line.update(current["status"] + (f": {reason}" if reason else ""))
-        if current["status"] == "running":
+        old = _task_ids(current) & replacing
+        line.update(current["status"] + (f": {reason}" if reason else "") +
+                    (" (the old task still runs)" if old else ""))
+        if current["status"] == "running" and not old:
             line.finish(f"{current['id']} is running")
             for name, url in (current.get("endpoints") or {}).items():
                 line.say(f"  {name}: {url}")
@@ -61,13 +69,13 @@ def _wait_running(session: Session, deployment: dict[str, Any], *, timeout: floa
 
 
 def _report(session: Session, args: argparse.Namespace, deployment: dict[str, Any],
-            human: str) -> Exit:
+            human: str, replacing: set[str] | frozenset[str] = frozenset()) -> Exit:
     """Print what the API answered, or with --wait follow it and print the final state."""
     code = Exit.OK
     if args.wait:
         print(human, file=sys.stderr if args.output == "json" else sys.stdout, flush=True)
         code, deployment = _wait_running(session, deployment, timeout=args.timeout,
-                                         interval=args.interval)
+                                         interval=args.interval, replacing=replacing)
     if args.output == "json":
         print_json(deployment)
     elif not args.wait:
@@ -84,9 +92,10 @@ def cmd_deploy(session: Session, args: argparse.Namespace) -> Exit:
 
 
 def cmd_restart(session: Session, args: argparse.Namespace) -> Exit:
+    before = _task_ids(session.json("GET", _path(args.deployment))) if args.wait else set()
     deployment = session.json("POST", _path(args.deployment, "/restart"))
     return _report(session, args, deployment, f"restarting {deployment['id']}: "
-                                              f"{deployment['status']}")
+                                              f"{deployment['status']}", replacing=before)
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:

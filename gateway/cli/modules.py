@@ -22,8 +22,8 @@ def render_module(module: dict[str, Any]) -> str:
     ranges = module["hardware"]
     minimum = ranges.get("min") or {}
     pairs = [("name", module["name"]), ("title", module.get("title", "")),
-             ("image", f"{module['image']} (tags: cpu {module['tags']['cpu']}, "
-                       f"gpu {module['tags']['gpu']})"),
+             ("image", f"{module['image']}:{module['tags']['cpu']} "
+                       f"(with GPUs :{module['tags']['gpu']})"),
              ("services", ", ".join(module.get("services", ()))),
              ("default", hardware(ranges["default"])), ("max", hardware(ranges["max"]))]
     if any(minimum.values()):
