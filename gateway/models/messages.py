@@ -104,6 +104,8 @@ def _unknown_field(name: str, siblings: Sequence[str]) -> str:
 
 def _length(bound: str, limit: Any, error: Mapping[str, Any]) -> str:
     # pydantic counts a secret string's (a password's) length in "items"; it is text all the same.
+    if bound == "at least" and limit == 1:
+        return "must not be empty"
     if isinstance(error.get("input"), list | dict):
         return f"must have {bound} {limit} items"
     return f"must be {bound} {limit} characters long"

@@ -84,6 +84,24 @@ def test_logs_of_a_deployment_still_waiting_are_a_conflict_with_what_to_do(cli, 
     assert "has not started a task yet" in err and "`gateway show`" in err
     cli("delete", deployment_id)
 
+    job = _file(tmp_path, "idle.yaml", {"name": "idle", "image": "deephdc/deep-oc-generic-dev:cpu",
+                                        "command": "true", "disabled": True})
+    assert cli("jobs", "submit", job)[0] == Exit.OK
+    code, _, err = cli("jobs", "logs", "idle")
+    assert code == Exit.CONFLICT and "has not run yet" in err
+    cli("jobs", "delete", "idle")
+
+
+def test_a_job_followed_with_wait_prints_its_final_state_as_json(cli, tmp_path):
+    job = _file(tmp_path, "quick.yaml", {"name": "quick", "image": "deephdc/deep-oc-generic-dev:cpu",
+                                         "command": "true", "hardware": {"cpus": 0.5, "memory": 512}})
+    code, out, err = cli("jobs", "submit", job, "--wait", *FAST, "-o", "json")
+    assert code == Exit.OK, err
+    final = json.loads(out)
+    assert final["success_count"] == 1 and final["runs"][0]["state"] == "succeeded"
+    assert "waiting for a run of quick to end" in err and "quick succeeded (after " in err
+    cli("jobs", "delete", "quick")
+
 
 def test_refusals_name_the_clis_own_commands_and_flags(cli, tmp_path):
     code, _, err = cli("deploy", _file(tmp_path, "typo.yaml", {"module": "image-clasification-tf",
