@@ -44,7 +44,7 @@ def run_client_command(args: argparse.Namespace) -> int:
         print(f"gateway: {in_cli_terms(error.message)}", file=sys.stderr)
         for line in error.details:
             print(f"  {in_cli_terms(line)}", file=sys.stderr)
-        hint = hint_for(error, getattr(args, "jobs_command", None) or args.command)
+        hint = hint_for(error, args.command, getattr(args, "jobs_command", None))
         if hint:
             print(hint, file=sys.stderr)
         return int(error.code)

@@ -26,8 +26,10 @@ def in_cli_terms(text: str) -> str:
     return text
 
 
-def hint_for(error: ClientError, verb: str) -> str | None:
-    """One more line of advice for the errors whose remedy is a command."""
+def hint_for(error: ClientError, command: str, verb: str | None) -> str | None:
+    """One more line of advice for the errors whose remedy is a command (``command`` is the
+    first word after ``gateway``, ``verb`` the one after ``jobs``)."""
+    jobs = command == "jobs"
     if error.code == Exit.UNAUTHORIZED:
         account = os.environ.get("OIDC_AGENT_ACCOUNT", "").strip()
         if account and not os.environ.get("OIDC_ACCESS_TOKEN"):
@@ -36,6 +38,9 @@ def hint_for(error: ClientError, verb: str) -> str | None:
         return ("Get a new token: `export OIDC_ACCESS_TOKEN=$(oidc-token <account>)` with "
                 "oidc-agent, or for the demo users of `gateway dev`: "
                 "`export OIDC_ACCESS_TOKEN=$(gateway dev-token alice --issuer <issuer URL>)`.")
-    if error.code == Exit.CONFLICT and verb == "logs":
-        return "`gateway show` (or `gateway jobs show`) says what it is waiting for."
+    if error.code == Exit.CONFLICT and (verb or command) == "logs":
+        return f"`gateway {'jobs ' if jobs else ''}show` says what it is waiting for."
+    if error.code == Exit.NOT_FOUND and (verb or command) in ("show", "restart", "delete", "logs",
+                                                             "run", "kill"):
+        return f"`gateway {'jobs ' if jobs else ''}list` lists yours."
     return None

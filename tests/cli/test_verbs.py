@@ -81,14 +81,16 @@ def test_logs_of_a_deployment_still_waiting_are_a_conflict_with_what_to_do(cli, 
     deployment_id = json.loads(out)["id"]
     code, _, err = cli("logs", deployment_id)
     assert code == Exit.CONFLICT, err
-    assert "has not started a task yet" in err and "`gateway show`" in err
+    assert "has not started a task yet" in err and "`gateway show` says" in err
     cli("delete", deployment_id)
+    code, _, err = cli("show", deployment_id)
+    assert code == Exit.NOT_FOUND and "`gateway list` lists yours" in err
 
     job = _file(tmp_path, "idle.yaml", {"name": "idle", "image": "deephdc/deep-oc-generic-dev:cpu",
                                         "command": "true", "disabled": True})
     assert cli("jobs", "submit", job)[0] == Exit.OK
     code, _, err = cli("jobs", "logs", "idle")
-    assert code == Exit.CONFLICT and "has not run yet" in err
+    assert code == Exit.CONFLICT and "has not run yet" in err and "`gateway jobs show` says" in err
     cli("jobs", "delete", "idle")
 
 
