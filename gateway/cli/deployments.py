@@ -1,4 +1,4 @@
-"""``gateway deploy | list | show | delete | logs``: services (Marathon apps) from scripts."""
+"""``gateway deploy | list | show | restart | delete | logs``: services (Marathon apps) from scripts."""
 
 from __future__ import annotations
 
