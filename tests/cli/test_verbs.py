@@ -116,6 +116,9 @@ def test_refusals_name_the_clis_own_commands_and_flags(cli, tmp_path):
 
     job = {"image": "deephdc/deep-oc-image-classification-tf:cpu", "command": "true",
            "hardware": {"cpus": 0.5, "memory": 512, "gpus": 0}}
+    code, _, err = cli("jobs", "submit", _file(tmp_path, "typo.yaml", {
+        **job, "name": "typo", "retires": 2}))
+    assert code == Exit.INVALID and "retires: is not a field here; did you mean `retries`?" in err
     assert cli("jobs", "submit", _file(tmp_path, "a.yaml", {**job, "name": "parent",
                                                             "disabled": True}))[0] == Exit.OK
     assert cli("jobs", "submit", _file(tmp_path, "b.yaml", {**job, "name": "child",
