@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import capacity as capacity_api
-from gateway.api import deployments, health, jobs, me, metrics, modules
+from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
 from gateway.auth import TokenVerifier
 from gateway.capacity import ClusterCapacity
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -136,4 +136,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(jobs.router)
     app.include_router(me.router)
     app.include_router(capacity_api.router)
+    app.include_router(problem_pages.router)
     return app
