@@ -40,7 +40,9 @@ def _load(path: Path, model: type[_DataT], *, optional: bool = False) -> _DataT:
         data = yaml.safe_load(path.read_text())
         return model.model_validate({} if optional and data is None else data)
     except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise CatalogError(f"{path}: cannot be read ({exc.strerror}); GATEWAY_JOB_SPECS_DIR names "
+                           "the directory holding modules.yaml, services.yaml and jobs.yaml") \
+            from None
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML ({exc})") from None
     except ValidationError as exc:

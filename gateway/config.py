@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.ensemble import parse_ensemble
 
+# The catalog and templates shipped with the package (gateway/job_specs links to job_specs/).
+DEFAULT_JOB_SPECS = Path(__file__).parent / "job_specs"
+
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -184,8 +187,9 @@ class Settings(BaseSettings):
 
     # Catalog
     job_specs_dir: Path = Field(
-        Path("job_specs"), description="Directory with the module catalog and templates."
-    )
+        DEFAULT_JOB_SPECS,
+        description="Directory with the module catalog and templates (modules.yaml, "
+                    "services.yaml, jobs.yaml); default: the examples shipped with the package.")
 
     @field_validator("oidc_issuers", "oidc_algorithms", "oidc_required_scopes", "groups_claims",
                      "required_groups", "admin_groups", mode="before")

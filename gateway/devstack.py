@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.config import DEFAULT_JOB_SPECS, Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
 from simcluster import SimCluster, SimConfig
@@ -38,7 +38,7 @@ class DevInfo:
 
 class DevStack:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 sim_config: SimConfig | None = None, job_specs_dir: Path = Path("job_specs"),
+                 sim_config: SimConfig | None = None, job_specs_dir: Path = DEFAULT_JOB_SPECS,
                  settings: dict[str, Any] | None = None) -> None:
         self._host = host
         self._port = port

@@ -3,12 +3,20 @@
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from gateway.config import Settings
+from gateway.serving import bind_socket
+
+
+def _free_port() -> int:
+    with bind_socket("127.0.0.1") as sock:
+        return int(sock.getsockname()[1])
 
 
 def test_issuers_are_read_comma_separated_from_the_environment(monkeypatch):
@@ -83,3 +91,33 @@ def test_serve_names_a_broken_catalog_file_instead_of_failing_with_a_traceback(t
     assert result.returncode == 3
     assert "modules.yaml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_started_in_another_directory_uses_the_catalog_shipped_with_the_package(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--port", str(port)], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={"PATH": "/usr/bin:/bin", "GATEWAY_OIDC_ISSUERS": "https://iam.example.org/",
+             "GATEWAY_MARATHON_URL": "http://127.0.0.1:1", "GATEWAY_MESOS_URL": "http://127.0.0.1:1"})
+    try:
+        deadline = time.monotonic() + 30
+        answer = None
+        while answer is None and process.poll() is None and time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "cannot be read" not in output, output
+
+
+def test_serve_names_the_setting_when_the_catalog_directory_cannot_be_read(tmp_path):
+    result = _serve({"GATEWAY_OIDC_ISSUERS": "https://iam.example.org/",
+                     "GATEWAY_JOB_SPECS_DIR": str(tmp_path / "nowhere")})
+    assert result.returncode == 3
+    assert "services.yaml: cannot be read" in result.stderr
+    assert "GATEWAY_JOB_SPECS_DIR" in result.stderr and "Traceback" not in result.stderr

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -24,28 +26,24 @@ def _free_port() -> int:
     return port
 
 
-@pytest.mark.slow
-def test_gateway_dev_prints_urls_and_tokens_serves_the_api_and_stops_on_ctrl_c(tmp_path):
+@contextmanager
+def _gateway_dev(tmp_path: Path, *options: str, cwd: Path = REPO) -> Iterator[tuple[dict, list[str]]]:
+    """``gateway dev`` in a subprocess: its info file, then (after Ctrl-C) its output lines."""
     info_file = tmp_path / "dev-info.json"
+    info_file.unlink(missing_ok=True)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "dev", "--port", str(port), "--info-file", str(info_file)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "gateway", "dev", "--port", str(port), "--info-file", str(info_file),
+         *options], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
     try:
         deadline = time.monotonic() + 60
         while not info_file.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert info_file.exists(), process.stdout.read() if process.poll() is not None else "timeout"
         info = json.loads(info_file.read_text())
-        assert set(info) >= {"gateway_url", "marathon_url", "chronos_url", "mesos_url", "tokens"}
-        assert set(info["tokens"]) == {"alice", "bob", "admin"}
         assert info["gateway_url"] == f"http://127.0.0.1:{port}"
-        assert oct(info_file.stat().st_mode & 0o777) == "0o600"
-
-        headers = {"Authorization": f"Bearer {info['tokens']['alice']}"}
-        modules = httpx.get(f"{info['gateway_url']}/v1/modules", headers=headers, timeout=10)
-        assert modules.status_code == 200
-        assert httpx.get(f"{info['marathon_url']}/ping", timeout=10).status_code == 200
+        yield info, lines
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -54,6 +52,40 @@ def test_gateway_dev_prints_urls_and_tokens_serves_the_api_and_stops_on_ctrl_c(t
             process.kill()
             output, _ = process.communicate()
             pytest.fail(f"gateway dev did not stop on Ctrl-C:\n{output}")
-    assert process.returncode == 0, output
-    assert "ALICE_TOKEN=" in output and "gateway dev stopped." in output
-    assert "Traceback" not in output
+        lines.extend(output.splitlines())
+        assert process.returncode == 0, output
+
+
+@pytest.mark.slow
+def test_gateway_dev_prints_urls_and_tokens_serves_the_api_and_stops_on_ctrl_c(tmp_path):
+    with _gateway_dev(tmp_path) as (info, output):
+        assert set(info) >= {"gateway_url", "marathon_url", "chronos_url", "mesos_url", "tokens"}
+        assert set(info["tokens"]) == {"alice", "bob", "admin"}
+        assert oct((tmp_path / "dev-info.json").stat().st_mode & 0o777) == "0o600"
+
+        headers = {"Authorization": f"Bearer {info['tokens']['alice']}"}
+        modules = httpx.get(f"{info['gateway_url']}/v1/modules", headers=headers, timeout=10)
+        assert modules.status_code == 200
+        assert httpx.get(f"{info['marathon_url']}/ping", timeout=10).status_code == 200
+    text = "\n".join(output)
+    assert "ALICE_TOKEN=" in text and "gateway dev stopped." in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.slow
+def test_gateway_dev_elsewhere_with_a_chronos_without_gpus_refuses_gpu_jobs(tmp_path):
+    gpu_job = {"name": "gpu", "module": "image-classification-tf", "command": "python train.py",
+               "hardware": {"cpus": 1, "memory": 2048, "gpus": 1}}
+    # Started outside the repository: the catalog comes with the package.
+    with _gateway_dev(tmp_path, "--no-chronos-gpus", cwd=tmp_path) as (info, _):
+        headers = {"Authorization": f"Bearer {info['tokens']['alice']}"}
+        refused = httpx.post(f"{info['gateway_url']}/v1/jobs", json=gpu_job, headers=headers,
+                             timeout=10)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "hardware.gpus"
+    with _gateway_dev(tmp_path) as (info, _):
+        headers = {"Authorization": f"Bearer {info['tokens']['alice']}"}
+        accepted = httpx.post(f"{info['gateway_url']}/v1/jobs", params={"dry_run": "true"},
+                              json=gpu_job, headers=headers, timeout=10)
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["gpus"] == 1

@@ -142,6 +142,19 @@ def cmd_kill(session: Session, args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def cmd_pause(session: Session, args: argparse.Namespace) -> Exit:
+    job = session.json("PATCH", _path(args.job), json={"disabled": True})
+    _show(args, job, f"paused {job['name']}: Chronos does not schedule it until resumed")
+    return Exit.OK
+
+
+def cmd_resume(session: Session, args: argparse.Namespace) -> Exit:
+    job = session.json("PATCH", _path(args.job), json={"disabled": False})
+    _show(args, job, f"resumed {job['name']}: {job['status']}, next run "
+                     f"{when(job.get('next_run'))}")
+    return Exit.OK
+
+
 def cmd_delete(session: Session, args: argparse.Namespace) -> Exit:
     response = session.request("DELETE", _path(args.job), params={"children": args.children})
     deleted = [d for d in response.headers.get("x-deleted-jobs", "").split(",") if d]
@@ -174,7 +187,7 @@ def _show(args: argparse.Namespace, job: dict[str, Any], human: str | None) -> N
 def add_job_commands(sub: Any, common: argparse.ArgumentParser,
                      runner: Callable[[argparse.Namespace], int]) -> None:
     jobs = sub.add_parser("jobs", help="batch jobs on Chronos: submit, list, show, run, kill, "
-                                       "delete, logs",
+                                       "pause, resume, delete, logs",
                           description="Batch jobs on Chronos: run once now, on an ISO 8601 "
                                       "schedule, or after other jobs.",
                           formatter_class=HelpFormatter)
@@ -196,6 +209,8 @@ def add_job_commands(sub: Any, common: argparse.ArgumentParser,
     run.add_argument("job", help=job_help)
     add_wait_options(run, "the run ends", 3600.0)
     verb("kill", cmd_kill, "kill a job's running tasks").add_argument("job", help=job_help)
+    verb("pause", cmd_pause, "stop scheduling a job (it stays)").add_argument("job", help=job_help)
+    verb("resume", cmd_resume, "schedule a paused job again").add_argument("job", help=job_help)
     delete = verb("delete", cmd_delete, "delete a job")
     delete.add_argument("job", help=job_help)
     delete.add_argument("--children", choices=("refuse", "delete"), default="refuse",

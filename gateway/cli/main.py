@@ -90,12 +90,16 @@ async def _run_until_signal() -> None:
 
 
 async def _dev(args: argparse.Namespace) -> int:
+    from gateway.config import DEFAULT_JOB_SPECS
     from gateway.devstack import DevStack
     from simcluster import SimConfig
 
-    sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent)
+    # The gateway is told what the simulated Chronos has (DevStack), so GPU jobs work as the
+    # README shows; --no-chronos-gpus plays a cluster whose Chronos lacks the GPU patch.
+    sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent,
+                           chronos_gpus=not args.no_chronos_gpus)
     stack = DevStack(host=args.host, port=args.port, sim_config=sim_config,
-                     job_specs_dir=args.job_specs)
+                     job_specs_dir=args.job_specs or DEFAULT_JOB_SPECS)
     async with stack as info:
         if args.info_file:
             info.write(args.info_file)
@@ -181,8 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the URLs and tokens as JSON here (mode 0600)")
     dev.add_argument("--agents", type=int, default=2, help="simulated Mesos agents")
     dev.add_argument("--gpus-per-agent", type=int, default=1, help="GPUs of each simulated agent")
-    dev.add_argument("--job-specs", type=Path, default=Path("job_specs"), metavar="DIR",
-                     help="the operator data: module catalog, service and job templates")
+    dev.add_argument("--no-chronos-gpus", action="store_true",
+                     help="a Chronos without the GPU patch: jobs asking for GPUs are refused")
+    dev.add_argument("--job-specs", type=Path, metavar="DIR",
+                     help="the operator data: module catalog, service and job templates "
+                          "(default: those shipped with the package)")
     dev.set_defaults(func=cmd_dev)
     add_dev_token_command(sub, HelpFormatter)
 

@@ -75,7 +75,8 @@ def test_the_cli_waits_through_a_restart_and_stops_when_the_service_keeps_crashi
     assert main(["deploy", str(request), "--wait", "--interval", "0.1",
                  "--timeout", "60"]) == Exit.RUN_FAILED
     captured = capsys.readouterr()
-    assert "  restarting: " in captured.err and "  failed: It keeps crashing" in captured.err
+    assert ": restarting: The last task failed" in captured.err, captured.err
+    assert "failed: It keeps crashing" in captured.err
     stack.delete(captured.out.split()[1].rstrip(":"))
 
 

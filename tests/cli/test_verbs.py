@@ -75,14 +75,17 @@ def test_an_administrators_all_listing_names_each_owner(cli, dev):
 
 
 def test_logs_of_a_deployment_still_waiting_are_a_conflict_with_what_to_do(cli, tmp_path):
-    spec = _file(tmp_path, "gpu.yaml", {"module": "image-classification-tf",
-                                        "hardware": {"cpus": 1, "memory": 2048, "gpus": 1}})
+    # The only agent has 8 CPUs: the second of two 8-CPU deployments waits.
+    spec = _file(tmp_path, "big.yaml", {"module": "image-classification-tf",
+                                        "hardware": {"cpus": 8, "memory": 2048}})
+    first = json.loads(cli("deploy", spec, "-o", "json")[1])["id"]
     code, out, _ = cli("deploy", spec, "-o", "json")
     deployment_id = json.loads(out)["id"]
     code, _, err = cli("logs", deployment_id)
     assert code == Exit.CONFLICT, err
     assert "has not started a task yet" in err and "`gateway show` says" in err
     cli("delete", deployment_id)
+    cli("delete", first)
     code, _, err = cli("show", deployment_id)
     assert code == Exit.NOT_FOUND and "`gateway list` lists yours" in err
 
