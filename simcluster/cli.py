@@ -30,6 +30,8 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run a Chronos build without the GPU patch")
     parser.add_argument("--credentials", help="user:password for Basic auth on Marathon/Chronos")
     parser.add_argument("--faults", action="store_true", help="enable /__sim__/faults routes")
+    parser.add_argument("--marathon-lb", action="store_true",
+                        help="serve HAPROXY_GROUP=external apps' service ports, as marathon-lb")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="simulated seconds per real second")
 
@@ -45,6 +47,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         marathon_instances=args.marathon_instances, chronos_instances=args.chronos_instances,
         chronos_gpus=not args.no_chronos_gpus, zk_hosts=args.zk, credentials=credentials,
         faults=args.faults, time_scale=args.time_scale, host=args.host,
+        marathon_lb=args.marathon_lb,
     )
 
 

@@ -19,6 +19,7 @@ from simcluster.chronos import ChronosInstance, ChronosOptions
 from simcluster.clock import SimClock
 from simcluster.config import SimConfig
 from simcluster.faults import FaultInjector, FaultMiddleware
+from simcluster.lb import MarathonLB
 from simcluster.marathon.instance import MarathonInstance
 from simcluster.mesos import AgentSpec, MesosMaster
 from simcluster.mesos.http_agent import create_agent_app
@@ -52,6 +53,7 @@ class SimCluster:
         self.mesos_url = ""
         self.agent_urls: list[str] = []
         self.loop: asyncio.AbstractEventLoop | None = None  # set by in_thread()
+        self.lb: MarathonLB | None = None
 
     # -- public URLs ------------------------------------------------------------------------
 
@@ -115,8 +117,15 @@ class SimCluster:
         await self._start_chronos()
         if self.marathons and cfg.zk_hosts:
             await self.wait_for_marathon_leader()
+        if cfg.marathon_lb and self.marathon_url:
+            self.lb = MarathonLB(self.marathon_url, host=cfg.host, http_port=cfg.lb_http_port,
+                                 credentials=cfg.credentials)
+            await self.lb.start()
 
     async def stop(self) -> None:
+        if self.lb is not None:
+            lb, self.lb = self.lb, None
+            await lb.stop()
         # Stopping servers one by one costs uvicorn's shutdown poll each; do it together.
         await asyncio.gather(
             *(c.stop() for c in self.chronoses), *(m.stop() for m in self.marathons),

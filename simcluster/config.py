@@ -32,6 +32,10 @@ class SimConfig:
     # How Marathon answers without a leader and how standbys treat /v2/events: "1.5" (503,
     # proxied stream) or "1.7"+ (502, 302 redirect).
     marathon_version: str = "1.9.0"
+    # A marathon-lb stand-in (simcluster/lb/) serving the HAPROXY_GROUP=external apps' service
+    # ports on ``host``; ``lb_http_port`` also binds the shared HTTP frontend for vhosts.
+    marathon_lb: bool = False
+    lb_http_port: int | None = None
 
     def __post_init__(self) -> None:
         if self.agents < 1:

@@ -89,3 +89,38 @@ def test_gateway_dev_elsewhere_with_a_chronos_without_gpus_refuses_gpu_jobs(tmp_
                               json=gpu_job, headers=headers, timeout=10)
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["gpus"] == 1
+
+
+@pytest.mark.slow
+def test_gateway_dev_reports_endpoints_that_answer_and_close_with_the_deployment(tmp_path):
+    with _gateway_dev(tmp_path) as (info, _):
+        headers = {"Authorization": f"Bearer {info['tokens']['alice']}"}
+        gateway = httpx.Client(base_url=info["gateway_url"], headers=headers, timeout=10)
+        created = gateway.post("/v1/deployments", json={
+            "module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}})
+        assert created.status_code == 202, created.text
+        path = f"/v1/deployments/{created.json()['id']}"
+        deadline = time.monotonic() + 60
+        body = gateway.get(path).json()
+        while body["status"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            body = gateway.get(path).json()
+        assert body["status"] == "running", body
+        endpoint = body["main_endpoint"]
+        answer = None
+        while answer is None and time.monotonic() < deadline:
+            try:
+                answer = httpx.get(endpoint + "/v2/models", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200, endpoint
+        assert answer.json()["path"] == "/v2/models"
+        assert gateway.delete(path).status_code == 204
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(endpoint, timeout=5)
+            except httpx.TransportError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"{endpoint} still answers after the deployment was deleted")

@@ -96,8 +96,9 @@ async def _dev(args: argparse.Namespace) -> int:
 
     # The gateway is told what the simulated Chronos has (DevStack), so GPU jobs work as the
     # README shows; --no-chronos-gpus plays a cluster whose Chronos lacks the GPU patch.
+    # marathon_lb: the reported endpoints answer, as marathon-lb makes them answer in a cluster.
     sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent,
-                           chronos_gpus=not args.no_chronos_gpus)
+                           chronos_gpus=not args.no_chronos_gpus, marathon_lb=True)
     stack = DevStack(host=args.host, port=args.port, sim_config=sim_config,
                      job_specs_dir=args.job_specs or DEFAULT_JOB_SPECS)
     async with stack as info:
