@@ -4,11 +4,9 @@ simulated Mesos master, time accelerated): what a scientist does with batch jobs
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,48 +17,13 @@ from gateway.cli.errors import Exit
 from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
+from tests.support.job_stack import CPU, JobStack
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 # One real second is two simulated minutes: Chronos' one-minute retry delay takes half a second,
 # a PT1M schedule fires twice a second.
 TIME_SCALE = 120.0
-CPU = {"cpus": 0.5, "memory": 512, "disk": 1024, "gpus": 0}
-
-
-@dataclass
-class JobStack:
-    info: Any
-    gateway: httpx.Client
-    chronos: httpx.Client
-
-    def as_user(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.info.tokens[user]}"}
-
-    def submit(self, user: str = "alice", **body: Any) -> httpx.Response:
-        payload = {"image": "deephdc/deep-oc-generic-dev:cpu", "command": "python job.py",
-                   "hardware": CPU, **body}
-        return self.gateway.post("/v1/jobs", json=payload, headers=self.as_user(user))
-
-    def call(self, method: str, path: str, user: str = "alice", **kwargs: Any) -> httpx.Response:
-        return self.gateway.request(method, path, headers=self.as_user(user), **kwargs)
-
-    def job(self, job_id: str, user: str = "alice") -> dict[str, Any]:
-        response = self.call("GET", f"/v1/jobs/{job_id}", user)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def wait(self, job_id: str, done: Callable[[dict[str, Any]], bool],
-             timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.job(job_id)
-            if done(body) or time.monotonic() > deadline:
-                return body
-            time.sleep(0.1)
-
-    def chronos_names(self) -> list[str]:
-        return [job["name"] for job in self.chronos.get("/v1/scheduler/jobs").json()]
 
 
 @pytest.fixture(scope="module")

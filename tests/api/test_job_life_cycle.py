@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,53 +17,25 @@ from gateway.cli.errors import Exit
 from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
+from tests.support.job_stack import CPU, JobStack
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"
-CPU = {"cpus": 0.5, "memory": 512, "disk": 1024, "gpus": 0}
-
-
-class Client:
-    def __init__(self, gateway: httpx.Client, token: str, chronos: httpx.Client) -> None:
-        self.gateway = gateway
-        self.chronos = chronos
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.gateway.request(method, path, headers=self.headers, **kwargs)
-
-    def submit(self, **body: Any) -> httpx.Response:
-        return self.call("POST", "/v1/jobs", json={
-            "image": "deephdc/deep-oc-generic-dev:cpu", "hardware": CPU, **body})
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        response = self.call("GET", f"/v1/jobs/{job_id}")
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def wait(self, job_id: str, done: Callable[[dict[str, Any]], bool],
-             timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.job(job_id)
-            if done(body) or time.monotonic() > deadline:
-                return body
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[tuple[Any, Client]]:
+def stack() -> Iterator[JobStack]:
     sim_config = SimConfig(agents=2, agent_gpus=1, time_scale=120.0)
     with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS,
                           settings={"quota_memory": 24576})) as info:
         with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
                 httpx.Client(base_url=info.chronos_url, timeout=15) as chronos:
-            yield info, Client(gateway, info.tokens["alice"], chronos)
+            yield JobStack(info, gateway, chronos)
 
 
 @pytest.fixture
-def client(stack: tuple[Any, Client]) -> Client:
-    return stack[1]
+def client(stack: JobStack) -> JobStack:
+    return stack
 
 
 def test_a_fresh_run_now_job_is_queued_or_running_never_done(client):
@@ -113,7 +84,7 @@ def test_running_a_paused_job_is_refused_with_how_to_resume(client):
 
 
 def test_the_cli_shows_a_disabled_job_and_runs_it_again(stack, monkeypatch, capsys, tmp_path):
-    info, client = stack
+    info, client = stack.info, stack
     monkeypatch.setenv("GATEWAY_URL", info.gateway_url)
     monkeypatch.setenv("OIDC_ACCESS_TOKEN", info.tokens["alice"])
     request = tmp_path / "job.yaml"
