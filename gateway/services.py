@@ -12,9 +12,11 @@ outside FastAPI it reads ``Services`` from the app state. It authenticates the c
 and passes the verified ``Identity``; the services check ownership, quotas and input, and raise
 ``gateway.errors`` (which the delivery renders; the REST one as problem+json).
 
-Both services speak the same verbs: ``create`` / ``list`` / ``get`` / ``delete`` / ``logs``,
-plus their own actions (``restart``; ``run``, ``kill``, ``preview``). Both admit a creation
-through ``Quotas.admit(identity, kind, hardware)``, take ``clock`` (the time they stamp and
+Both services speak the same verbs: ``create`` / ``list`` / ``get`` / ``change`` / ``delete`` /
+``logs``, plus their own actions (``restart``; ``run``, ``kill``, ``preview``). Both admit a
+creation through ``Quotas.admit(identity, kind, hardware)`` (a change through ``Quotas.check``
+with what the item holds as ``replacing``), refuse what no agent could hold through
+``ClusterCapacity.check_fits`` (gateway/capacity.py), take ``clock`` (the time they stamp and
 compare with) and get the Mesos master through ``require_mesos``.
 
 A new scheduler (a third kind of workload) provides:
