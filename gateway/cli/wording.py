@@ -17,6 +17,7 @@ _PHRASES = (
     ("`GET /v1/me`", "`gateway me`"),
     ("children=delete", "--children delete"),
     ("dry_run", "--dry-run"),
+    ("resume it (PATCH with disabled: false)", "resume it (`gateway jobs resume`)"),
 )
 
 

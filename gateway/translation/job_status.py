@@ -112,7 +112,7 @@ def job_status(job: dict[str, Any], live_state: str, runs: list[Run],
     if finished or (job_meta(job).get("run") == "now" and (last_success or last_error)):
         return _finished_status(job, newest, last_success, last_error, failed_last)
     if job.get("disabled"):
-        return "disabled", "Paused: it runs only when resumed (PATCH with disabled: false)."
+        return "disabled", "Paused: it is not scheduled until it is resumed."
     if schedule is not None and schedule.start <= now:
         return "queued", "Due now; Chronos starts it within a minute."
     if job.get("parents"):

@@ -90,13 +90,15 @@ async def test_a_request_that_does_not_fit_waits_with_reasons_until_resources_fr
 async def test_tasks_survive_a_scheduler_failover_and_report_to_the_new_one(
     master: MesosMaster,
 ) -> None:
-    framework = master.register_framework("marathon", hostname="m1")
+    framework = master.register_framework("marathon", hostname="m1",
+                                          capabilities=["TASK_KILLING_STATE"])
     spec = TaskSpec("svc", Resources(cpus=0.1, mem=16, ports=1))
     master.launch(framework.framework_id, "svc.1", spec)
     await asyncio.sleep(0.3)
     master.deactivate_framework(framework.framework_id)
     again = master.register_framework("marathon", hostname="m2",
-                                      framework_id=framework.framework_id)
+                                      framework_id=framework.framework_id,
+                                      capabilities=["TASK_KILLING_STATE"])
     assert again is framework and framework.active
     assert [t.task_id for t in master.tasks(framework.framework_id)] == ["svc.1"]
     updates: list[StatusUpdate] = []
@@ -108,6 +110,29 @@ async def test_tasks_survive_a_scheduler_failover_and_report_to_the_new_one(
 
     await eventually(killed)
     assert [u.state for u in updates] == [TaskState.KILLING, TaskState.KILLED]
+
+
+async def test_a_framework_without_the_killing_capability_sees_running_then_killed(
+    master: MesosMaster,
+) -> None:
+    # Chronos declares no TASK_KILLING_STATE: Mesos never sends it TASK_KILLING.
+    framework = master.register_framework("chronos", hostname="c1")
+    updates: list[StatusUpdate] = []
+    master.subscribe(framework.framework_id, updates.append)
+    master.launch(framework.framework_id, "ct:1:0:long:", TaskSpec(
+        "long", Resources(cpus=0.1, mem=16), kind="batch", command="sleep 600"))
+
+    async def running() -> bool:
+        return bool(updates) and updates[-1].state is TaskState.RUNNING
+
+    await eventually(running)
+    assert master.kill("ct:1:0:long:")
+
+    async def killed() -> bool:
+        return updates[-1].state is TaskState.KILLED
+
+    await eventually(killed)
+    assert TaskState.KILLING not in [u.state for u in updates]
 
 
 async def test_an_accelerated_clock_shortens_batch_durations(tmp_path: Path) -> None:
