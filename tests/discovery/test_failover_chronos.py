@@ -23,8 +23,8 @@ from simcluster.chronos.instance import ChronosInstance
 from simcluster.chronos.options import ChronosOptions
 from simcluster.clock import SimClock
 from simcluster.mesos import AgentSpec, MesosMaster
-from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.failover_traffic import RecordingTransport, drive
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

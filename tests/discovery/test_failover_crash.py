@@ -22,11 +22,11 @@ from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
 from gateway.upstreams.marathon import marathon_has_no_leader
 from gateway.upstreams.upstream import UpstreamClient
-from tests.discovery.contenders import Contender
-from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
-from tests.discovery.stand_in import StandIn
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.contenders import Contender
+from tests.support.failover_traffic import RecordingTransport, drive
+from tests.support.gateway_over_sim import GatewayOverSim, gateway_over_sim
+from tests.support.stand_in import StandIn
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

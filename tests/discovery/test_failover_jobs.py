@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.discovery.failover_traffic import drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
+from tests.support.failover_traffic import drive
+from tests.support.gateway_over_sim import GatewayOverSim, gateway_over_sim
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.discovery.failover_traffic import drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
 from tests.discovery.tcp_relay import TcpRelay
+from tests.support.failover_traffic import drive
+from tests.support.gateway_over_sim import GatewayOverSim, gateway_over_sim
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

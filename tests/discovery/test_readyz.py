@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
-from tests.discovery.contenders import Contender, master_info
-from tests.fixtures.zookeeper import ZooKeeperServer
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+from tests.support.contenders import Contender, master_info
+from tests.support.paths import JOB_SPECS
+from tests.support.zookeeper import ZooKeeperServer
 
 
 def _settings(**overrides: object) -> Settings:

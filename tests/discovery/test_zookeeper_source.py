@@ -16,8 +16,8 @@ from gateway.discovery.election import Election
 from gateway.discovery.source import Leader, Scheduler
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
-from tests.discovery.contenders import Contender, master_info
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.contenders import Contender, master_info
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

@@ -19,8 +19,8 @@ from simcluster.chronos import ChronosInstance, ChronosOptions
 from simcluster.chronos.standalone import ChronosCluster, standalone
 from simcluster.chronos.store import decode_entry, decode_framework_id
 from simcluster.mesos import TaskState
-from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.waiting import eventually
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

@@ -13,8 +13,7 @@ import httpx
 import yaml
 
 from gateway.devstack import DevInfo
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+from tests.support.paths import JOB_SPECS
 
 
 @dataclass

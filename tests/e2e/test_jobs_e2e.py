@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +18,9 @@ from gateway.cli.errors import Exit
 from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
+from tests.support.paths import JOB_SPECS
 
 pytestmark = pytest.mark.slow
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 # One real second is two simulated minutes: Chronos' one-minute retry delay takes half a second,
 # a PT1M schedule fires twice a second.
 TIME_SCALE = 120.0

@@ -18,8 +18,8 @@ from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock
 from gateway.quotas import Quotas
-from tests.fixtures.zookeeper import ZooKeeperServer
-from tests.test_quotas import Ledger, _race
+from tests.support.quota_race import Ledger, race
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ async def _two_replicas_race(hosts: str, attempts: int) -> tuple[int, Ledger, Id
         replicas.append(quotas)
     carol = Identity(subject="carol", issuer="https://iam.example.org/")
     try:
-        admitted = await _race(replicas, ledger, carol, attempts)
+        admitted = await race(replicas, ledger, carol, attempts)
     finally:
         for quotas in replicas:
             await quotas.lock.stop()

@@ -24,9 +24,8 @@ from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer
 from tests.support.background import running
 from tests.support.fake_chronos import CHRONOS, MARATHON, MESOS, FakeChronos
+from tests.support.paths import EXAMPLES, JOB_SPECS
 
-EXAMPLES = Path(__file__).parents[1] / "job_specs" / "examples"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 ISSUER = "https://issuer.test/"
 
 

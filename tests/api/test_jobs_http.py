@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,9 +15,9 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from tests.support.fake_chronos import CHRONOS, HTML_500, MARATHON, MESOS, FakeChronos
+from tests.support.paths import JOB_SPECS
 
 ISSUER = "https://issuer.test/"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
            "command": "python prepare.py", "hardware": {"cpus": 1, "memory": 2048, "gpus": 0}}
 

@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +18,8 @@ from gateway.serving import EmbeddedServer, bind_socket
 from gateway.upstreams.marathon import marathon_has_no_leader
 from simcluster import SimCluster, SimConfig
 from simcluster.marathon.instance import MarathonInstance
-from tests.discovery.failover_traffic import RecordingTransport
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+from tests.support.failover_traffic import RecordingTransport
+from tests.support.paths import JOB_SPECS
 
 
 @dataclass

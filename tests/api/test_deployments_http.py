@@ -16,9 +16,9 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
+from tests.support.paths import JOB_SPECS
 
 ISSUER = "https://issuer.test/"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}}
 
 

@@ -24,9 +24,9 @@ from gateway.upstreams.upstream import UpstreamClient
 from simcluster.chronos import ChronosOptions
 from simcluster.chronos.standalone import ChronosCluster, standalone
 from simcluster.mesos import AgentSpec
+from tests.support.paths import JOB_SPECS
 
 pytestmark = pytest.mark.slow
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 OWNER = "0123456789abcdef0123456789abcdef"
 TIME_SCALE = 600.0  # one real second is ten simulated minutes
 # A GPU agent only offers to frameworks with the GPU capability, so CPU jobs need a CPU agent.
