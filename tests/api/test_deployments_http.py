@@ -6,52 +6,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from tests.support.fake_api import FakeApi, fake_api
 from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
 from tests.support.paths import JOB_SPECS
 
-ISSUER = "https://issuer.test/"
 CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}}
 
 
 @dataclass
 class Harness:
     cluster: FakeCluster
-    client: TestClient
-    tokens: dict[str, str]
+    api: FakeApi
 
     def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
-        return self.client.request(method, path, headers=headers, **kwargs)
+        return self.api.call(method, path, user, **kwargs)
 
     def deploy(self, user: str = "alice", body: dict | None = None, **kwargs) -> httpx.Response:
         return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
 
 
-def _harness(job_specs_dir: Path = JOB_SPECS, **settings) -> Iterator[Harness]:
-    issuer = DevIssuer(ISSUER)
+def _harness(**settings) -> Iterator[Harness]:
     cluster = FakeCluster()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    cluster.other = to_issuer
-    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
-                    chronos_url="", lb_host="lb.example.org", required_groups=[DEMO_GROUP],
-                    admin_groups=[ADMIN_GROUP], job_specs_dir=job_specs_dir, **settings)
-    with TestClient(create_app(conf, transport=cluster.transport())) as client:
-        yield Harness(cluster, client, issuer.demo_tokens())
+    with fake_api(cluster, marathon_url=MARATHON, mesos_url=MESOS, chronos_url="",
+                  lb_host="lb.example.org", **settings) as api:
+        yield Harness(cluster, api)
 
 
 configured = contextmanager(_harness)  # a harness with other settings, inside a test
@@ -270,7 +252,7 @@ def test_the_catalog_lists_modules_with_the_hardware_users_may_ask_for(harness):
     one = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
     assert one["services"] == ["deepaas"]
     assert one["hardware"]["max"]["gpus"] == 2
-    assert harness.client.get("/v1/modules").status_code == 401
+    assert harness.api.client.get("/v1/modules").status_code == 401
     missing = harness.call("GET", "/v1/modules/no-such-module")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 

@@ -9,15 +9,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from tests.support.fake_api import FakeApi, fake_api
 from tests.support.fake_chronos import CHRONOS, HTML_500, MARATHON, MESOS, FakeChronos
-from tests.support.paths import JOB_SPECS
 
-ISSUER = "https://issuer.test/"
 CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
            "command": "python prepare.py", "hardware": {"cpus": 1, "memory": 2048, "gpus": 0}}
 
@@ -25,35 +20,20 @@ CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
 @dataclass
 class Harness:
     chronos: FakeChronos
-    client: TestClient
-    tokens: dict[str, str]
+    api: FakeApi
 
     def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
-        return self.client.request(method, path, headers=headers, **kwargs)
+        return self.api.call(method, path, user, **kwargs)
 
     def submit(self, user: str = "alice", **changes: object) -> httpx.Response:
         return self.call("POST", "/v1/jobs", user, json={**CPU_JOB, **changes})
 
 
-
 def _harness(**settings: object) -> Iterator[Harness]:
-    issuer = DevIssuer(ISSUER)
     chronos = FakeChronos()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    chronos.other = to_issuer
-    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
-                    chronos_url=CHRONOS, required_groups=[DEMO_GROUP],
-                    admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
-                    **settings)  # type: ignore[arg-type]
-    with TestClient(create_app(conf, transport=chronos.transport())) as client:
-        yield Harness(chronos, client, issuer.demo_tokens())
+    with fake_api(chronos, marathon_url=MARATHON, mesos_url=MESOS, chronos_url=CHRONOS,
+                  **settings) as api:
+        yield Harness(chronos, api)
 
 
 configured = contextmanager(_harness)
