@@ -19,6 +19,7 @@ from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
 from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
 # One real second is two simulated minutes: Chronos' one-minute retry delay takes half a second,
@@ -51,12 +52,9 @@ class JobStack:
 
     def wait(self, job_id: str, done: Callable[[dict[str, Any]], bool],
              timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.job(job_id)
-            if done(body) or time.monotonic() > deadline:
-                return body
-            time.sleep(0.1)
+        body: dict[str, Any] = eventually_sync(lambda: self.job(job_id), timeout, interval=0.1,
+                                               done=done)
+        return body
 
     def chronos_names(self) -> list[str]:
         return [job["name"] for job in self.chronos.get("/v1/scheduler/jobs").json()]

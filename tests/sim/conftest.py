@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -28,15 +27,3 @@ async def marathon(sim: SimCluster) -> AsyncIterator[httpx.AsyncClient]:
     assert sim.marathon_url is not None
     async with httpx.AsyncClient(base_url=sim.marathon_url, timeout=10) as client:
         yield client
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[bool]], timeout: float = 8.0, interval: float = 0.05
-) -> None:
-    """Poll ``probe`` until it holds; fail with a clear message when it never does."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await probe():
-            return
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s: {probe.__name__}")

@@ -14,7 +14,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from simcluster import SimCluster, SimConfig
-from tests.sim.conftest import eventually
+from tests.support.waiting import eventually
 from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

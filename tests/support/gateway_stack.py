@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 
 from gateway.devstack import DevInfo
 from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually_sync
 
 
 @dataclass
@@ -51,13 +51,10 @@ class Stack:
 
     def wait_until(self, deployment_id: str, done: Callable[[dict[str, Any]], bool],
                    user: str = "alice", timeout: float = 20) -> dict[str, Any]:
-        """Poll the deployment until ``done(body)`` or time is up; returns the last body."""
-        deadline = time.monotonic() + timeout
-        while True:
-            body: dict[str, Any] = self.get(deployment_id, user).json()
-            if done(body) or time.monotonic() > deadline:
-                return body
-            time.sleep(0.2)
+        """Poll the deployment until ``done(body)``; that body (AssertionError when time is up)."""
+        body: dict[str, Any] = eventually_sync(lambda: self.get(deployment_id, user).json(),
+                                               timeout, interval=0.2, done=done)
+        return body
 
 
 def fast_health_checks(tmp_path: Path) -> Path:
