@@ -55,11 +55,6 @@ FUTURE = "R/2030-01-01T00:00:00Z/P1D"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
     async with standalone(tmp_path, time_scale=10) as running:
         yield running
