@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from simcluster import SimCluster
-from tests.sim.conftest import SIM_CONFIG
-
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-async def sim() -> AsyncIterator[SimCluster]:
-    """One cluster for the module: each test is refused, or makes an app of an id of its own."""
-    async with SimCluster(SIM_CONFIG) as cluster:
-        yield cluster
 
 MESOS_IMAGE = {"type": "MESOS", "docker": {"image": "deephdc/deep-oc-demo"}}
 
