@@ -28,11 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def chronos_pair(zookeeper: ZooKeeperServer, tmp_path) -> AsyncIterator[list[ChronosInstance]]:
     clock = SimClock()
     master = MesosMaster([AgentSpec(8.0, 32768.0, 102400.0, 0, (31000, 31100))], clock=clock,

@@ -32,11 +32,6 @@ SESSION_SECONDS = 1.5  # how long ZooKeeper keeps naming the crashed leader
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def stand_ins() -> AsyncIterator[list[StandIn]]:
     made = [StandIn(), StandIn()]
     for stand_in in made:

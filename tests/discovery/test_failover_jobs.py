@@ -13,11 +13,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def gateway(zk_hosts: str) -> AsyncIterator[GatewayOverSim]:
     async with gateway_over_sim(zk_hosts, marathons=1, chronoses=2) as running:
         yield running

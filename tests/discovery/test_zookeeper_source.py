@@ -29,11 +29,6 @@ ELECTIONS: dict[Scheduler, Election] = {
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def chroot() -> str:
     # Each test gets its own corner of the shared server, which also exercises the chroot.
     return f"/t-{uuid.uuid4().hex[:8]}"

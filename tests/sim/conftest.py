@@ -3,8 +3,7 @@
 The ``sim`` fixture is one cluster per module, emptied through Marathon's API after each test
 (every app deleted, no task, deployment or queued launch left), so each test still finds it as
 new: no apps, the first service ports, every resource free. Tests that kill, crash or reconfigure
-parts of a cluster start their own. ``anyio_backend`` is module-scoped so the shared cluster can
-live on the tests' event loop.
+parts of a cluster start their own.
 """
 
 from __future__ import annotations
@@ -19,11 +18,6 @@ from simcluster.chronos.standalone import ChronosCluster
 from tests.support.waiting import eventually
 
 SIM_CONFIG = SimConfig(agents=1, agent_cpus=4, agent_mem=8192, agent_gpus=1, chronos_instances=0)
-
-
-@pytest.fixture(scope="module")
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
