@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.support.fake_api import FakeApi, fake_api
+from tests.support.fake_api import FakeApi, error_fields, fake_api
 from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
 from tests.support.paths import JOB_SPECS
 
@@ -18,12 +18,8 @@ CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory
 
 
 @dataclass
-class Harness:
+class Harness(FakeApi):
     cluster: FakeCluster
-    api: FakeApi
-
-    def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        return self.api.call(method, path, user, **kwargs)
 
     def deploy(self, user: str = "alice", body: dict | None = None, **kwargs) -> httpx.Response:
         return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
@@ -33,7 +29,7 @@ def _harness(**settings) -> Iterator[Harness]:
     cluster = FakeCluster()
     with fake_api(cluster, marathon_url=MARATHON, mesos_url=MESOS, chronos_url="",
                   lb_host="lb.example.org", **settings) as api:
-        yield Harness(cluster, api)
+        yield Harness(api.client, api.tokens, cluster)
 
 
 configured = contextmanager(_harness)  # a harness with other settings, inside a test
@@ -42,10 +38,6 @@ configured = contextmanager(_harness)  # a harness with other settings, inside a
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     yield from _harness()
-
-
-def _fields(response: httpx.Response) -> set[str]:
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_deployment(harness):
@@ -64,7 +56,7 @@ def test_a_key_reused_for_a_different_request_is_refused(harness):
     other = harness.deploy(body={**CPU_BODY, "description": "something else"},
                            headers={"Idempotency-Key": "k-2"})
     assert other.status_code == 422
-    assert _fields(other) == {"Idempotency-Key"}
+    assert error_fields(other) == {"Idempotency-Key"}
     assert len(harness.cluster.apps) == 1
 
 
@@ -112,7 +104,7 @@ def test_marathon_refusing_an_app_is_a_clear_problem_and_nothing_is_created(harn
 def test_bad_input_is_refused_naming_the_field_before_marathon_is_called(harness, body, field):
     response = harness.deploy(body=body)
     assert response.status_code == 422, response.text
-    assert field in _fields(response)
+    assert field in error_fields(response)
     assert harness.cluster.posts == 0
 
 
@@ -252,7 +244,7 @@ def test_the_catalog_lists_modules_with_the_hardware_users_may_ask_for(harness):
     one = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
     assert one["services"] == ["deepaas"]
     assert one["hardware"]["max"]["gpus"] == 2
-    assert harness.api.client.get("/v1/modules").status_code == 401
+    assert harness.client.get("/v1/modules").status_code == 401
     missing = harness.call("GET", "/v1/modules/no-such-module")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 

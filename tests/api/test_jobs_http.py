@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.support.fake_api import FakeApi, fake_api
+from tests.support.fake_api import FakeApi, error_fields, fake_api
 from tests.support.fake_chronos import CHRONOS, HTML_500, MARATHON, MESOS, FakeChronos
 
 CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
@@ -18,12 +18,8 @@ CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
 
 
 @dataclass
-class Harness:
+class Harness(FakeApi):
     chronos: FakeChronos
-    api: FakeApi
-
-    def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        return self.api.call(method, path, user, **kwargs)
 
     def submit(self, user: str = "alice", **changes: object) -> httpx.Response:
         return self.call("POST", "/v1/jobs", user, json={**CPU_JOB, **changes})
@@ -33,7 +29,7 @@ def _harness(**settings: object) -> Iterator[Harness]:
     chronos = FakeChronos()
     with fake_api(chronos, marathon_url=MARATHON, mesos_url=MESOS, chronos_url=CHRONOS,
                   **settings) as api:
-        yield Harness(chronos, api)
+        yield Harness(api.client, api.tokens, chronos)
 
 
 configured = contextmanager(_harness)
@@ -42,10 +38,6 @@ configured = contextmanager(_harness)
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     yield from _harness()
-
-
-def _fields(response: httpx.Response) -> set[str]:
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def test_a_job_run_now_becomes_a_chronos_job_named_after_its_owner(harness):
@@ -104,7 +96,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_reaches_chronos(harne
     response = harness.submit(**change)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert field in _fields(response)
+    assert field in error_fields(response)
     assert harness.chronos.writes == []
 
 
@@ -128,7 +120,7 @@ def test_gpus_are_sent_when_the_chronos_build_supports_them():
 def test_a_second_job_with_the_same_name_is_refused_but_another_user_may_use_it(harness):
     assert harness.submit().status_code == 201
     clash = harness.submit(command="python other.py")
-    assert clash.status_code == 422 and _fields(clash) == {"name"}
+    assert clash.status_code == 422 and error_fields(clash) == {"name"}
     assert len(harness.chronos.posted) == 1
     assert harness.submit(user="bob").status_code == 201
 
@@ -136,7 +128,7 @@ def test_a_second_job_with_the_same_name_is_refused_but_another_user_may_use_it(
 def test_parents_must_be_the_callers_own_existing_jobs(harness):
     assert harness.submit(user="bob", name="bobs-data").status_code == 201
     response = harness.submit(name="evaluate", parents=["bobs-data"])
-    assert response.status_code == 422 and _fields(response) == {"parents.0"}
+    assert response.status_code == 422 and error_fields(response) == {"parents.0"}
     assert harness.submit(name="prepare-data").status_code == 201
     child = harness.submit(name="evaluate", parents=["prepare-data"])
     assert child.status_code == 201, child.text

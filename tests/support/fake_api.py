@@ -59,6 +59,11 @@ class FakeApi:
         return self.client.request(method, path, headers=headers, **kwargs)
 
 
+def error_fields(response: httpx.Response) -> set[str]:
+    """The fields a validation problem names."""
+    return {error["field"] for error in response.json()["errors"]}
+
+
 @contextmanager
 def fake_api(upstream: Scripted, **settings: Any) -> Iterator[FakeApi]:
     app, tokens = app_over(upstream, **settings)
