@@ -4,40 +4,17 @@ quotas, logs and isolation, where exact control over the upstream answers matter
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
-import httpx
 import pytest
 
-from tests.support.fake_api import FakeApi, error_fields, fake_api
-from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
+from tests.support.deployments_harness import CPU_BODY, Harness, configured, harness_for
+from tests.support.fake_api import error_fields
 from tests.support.paths import JOB_SPECS
-
-CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}}
-
-
-@dataclass
-class Harness(FakeApi):
-    cluster: FakeCluster
-
-    def deploy(self, user: str = "alice", body: dict | None = None, **kwargs) -> httpx.Response:
-        return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
-
-
-def _harness(**settings) -> Iterator[Harness]:
-    cluster = FakeCluster()
-    with fake_api(cluster, marathon_url=MARATHON, mesos_url=MESOS, chronos_url="",
-                  lb_host="lb.example.org", **settings) as api:
-        yield Harness(api.client, api.tokens, cluster)
-
-
-configured = contextmanager(_harness)  # a harness with other settings, inside a test
 
 
 @pytest.fixture
 def harness() -> Iterator[Harness]:
-    yield from _harness()
+    yield from harness_for()
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_deployment(harness):

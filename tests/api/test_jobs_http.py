@@ -29,7 +29,7 @@ def _harness(**settings: object) -> Iterator[Harness]:
     chronos = FakeChronos()
     with fake_api(chronos, marathon_url=MARATHON, mesos_url=MESOS, chronos_url=CHRONOS,
                   **settings) as api:
-        yield Harness(api.client, api.tokens, chronos)
+        yield Harness(api.client, api.tokens, api.issuer, chronos)
 
 
 configured = contextmanager(_harness)

@@ -33,8 +33,8 @@ class Scripted(Protocol):
     def transport(self) -> httpx.MockTransport: ...
 
 
-def app_over(upstream: Scripted, **settings: Any) -> tuple[FastAPI, dict[str, str]]:
-    """The app with ``upstream`` as every scheduler and the dev issuer; and its users' tokens."""
+def app_over(upstream: Scripted, **settings: Any) -> tuple[FastAPI, DevIssuer]:
+    """The app with ``upstream`` as every scheduler and the dev issuer; and that issuer."""
     issuer = DevIssuer(ISSUER)
     issuer_transport = httpx.ASGITransport(issuer.asgi_app())
 
@@ -46,13 +46,14 @@ def app_over(upstream: Scripted, **settings: Any) -> tuple[FastAPI, dict[str, st
     upstream.other = to_issuer
     conf = Settings(**{"oidc_issuers": [ISSUER], "required_groups": [DEMO_GROUP],
                        "admin_groups": [ADMIN_GROUP], "job_specs_dir": JOB_SPECS, **settings})
-    return create_app(conf, transport=upstream.transport()), issuer.demo_tokens()
+    return create_app(conf, transport=upstream.transport()), issuer
 
 
 @dataclass
 class FakeApi:
     client: TestClient
-    tokens: dict[str, str]
+    tokens: dict[str, str]  # the demo users' (alice, bob, admin)
+    issuer: DevIssuer
 
     def call(self, method: str, path: str, user: str = "alice", **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
@@ -66,18 +67,18 @@ def error_fields(response: httpx.Response) -> set[str]:
 
 @contextmanager
 def fake_api(upstream: Scripted, **settings: Any) -> Iterator[FakeApi]:
-    app, tokens = app_over(upstream, **settings)
+    app, issuer = app_over(upstream, **settings)
     with TestClient(app) as client:
-        yield FakeApi(client, tokens)
+        yield FakeApi(client, issuer.demo_tokens(), issuer)
 
 
 @asynccontextmanager
 async def serve_fake_api(upstream: Scripted, **settings: Any) -> AsyncIterator[tuple[str, dict[str, str]]]:
     """The same app on a loopback port: its URL and the users' tokens."""
-    app, tokens = app_over(upstream, **settings)
+    app, issuer = app_over(upstream, **settings)
     server = EmbeddedServer(app, "127.0.0.1")
     await server.start()
     try:
-        yield server.url, tokens
+        yield server.url, issuer.demo_tokens()
     finally:
         await server.stop()
