@@ -15,7 +15,7 @@ APT_PACKAGES := zookeeper rclone haproxy apache2 libapache2-mod-auth-openidc doc
 OP_VENV ?= .venv-op
 OP_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: dev test lint typecheck unit system-packages clean
+.PHONY: dev test lint typecheck unit system-packages constraints clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ typecheck: $(BIN)/.installed
 
 test: $(BIN)/.installed $(OP_VENV)/.installed system-packages lint typecheck
 	$(BIN)/pytest
+
+# The exact versions the Docker image installs: the runtime dependencies resolved afresh.
+constraints:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet .
+	{ echo "# Exact versions the gateway image installs (pip install -c constraints.txt .); regenerate with"; \
+	  echo "# \`make constraints\` after changing the dependencies in pyproject.toml."; \
+	  .venv-lock/bin/python -m pip freeze --exclude gateway; } > constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) $(OP_VENV) .pytest_cache .mypy_cache .ruff_cache
