@@ -34,11 +34,11 @@ from typing import Any
 import httpx
 from kazoo.client import KazooClient
 
-from gateway.clients.chronos import chronos_has_no_leader
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
+from gateway.upstreams.chronos import chronos_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
 from tests.discovery.gateway_over_sim import gateway_over_sim

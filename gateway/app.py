@@ -1,4 +1,5 @@
-"""The FastAPI application factory. Nothing is built at import time; the lifespan builds the edges."""
+"""The FastAPI application factory. Nothing is built at import time; the lifespan builds the edges
+and the services, once (gateway/services.py)."""
 
 from __future__ import annotations
 
@@ -13,30 +14,31 @@ from pydantic import SecretStr
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.auth import TokenVerifier
-from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
-from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
-from gateway.clients.marathon import MarathonClient, marathon_has_no_leader
-from gateway.clients.mesos import MesosClient, mesos_has_no_leader
-from gateway.clients.upstream import NoLeaderCheck, UpstreamClient
+from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
 from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.discovery.configured import leader_source_for
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.source import Scheduler
-from gateway.edges import Edges
+from gateway.edges import Edges, Services
 from gateway.jobs import Jobs
 from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
-from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock
+from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
+from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
+from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
+from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
+from gateway.upstreams.upstream import NoLeaderCheck, UpstreamClient
 
 
-def _quota_lock(settings: Settings) -> QuotaLock:
+def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
     if settings.zk_hosts:
-        return ZooKeeperQuotaLock(parse_ensemble(settings.zk_hosts), settings.zk_quota_lock_path,
-                                  timeout=settings.quota_lock_timeout,
-                                  session_timeout=settings.zk_session_timeout)
+        if not isinstance(leaders, ZooKeeperSession):
+            raise RuntimeError("With ZooKeeper, leader discovery must lend its session to the "
+                               "quota lock.")
+        return ZooKeeperQuotaLock(leaders, settings.zk_quota_lock_path,
+                                  timeout=settings.quota_lock_timeout)
     # Without ZooKeeper the lock only serialises this process: run a single replica then.
     return LocalQuotaLock(settings.quota_lock_timeout)
 
@@ -89,19 +91,24 @@ def create_app(settings: Settings | None = None, *,
                 "chronos", chronos_has_no_leader,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
             )) if conf.chronos_url or conf.zk_hosts else None
-            quotas = Quotas(conf, _quota_lock(conf))
+            quotas = Quotas(conf, _quota_lock(conf, leaders))
             opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
-            quotas.register_usage("deployments", Deployments(
-                conf, marathon, templates, catalog, quotas, mesos).usage)
-            if chronos is not None:
-                quotas.register_usage("jobs", Jobs(
-                    conf, chronos, catalog, templates, job_templates, quotas, mesos).usage)
+            deployments_service = Deployments(
+                settings=conf, marathon=marathon, mesos=mesos, catalog=catalog,
+                templates=templates, quotas=quotas)
+            quotas.register_usage("deployments", deployments_service.usage)
+            jobs_service = Jobs(
+                settings=conf, chronos=chronos, mesos=mesos, catalog=catalog, templates=templates,
+                job_templates=job_templates, quotas=quotas) if chronos is not None else None
+            if jobs_service is not None:
+                quotas.register_usage("jobs", jobs_service.usage)
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
                 job_templates=job_templates)
+            app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 
     app = FastAPI(

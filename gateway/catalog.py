@@ -1,32 +1,26 @@
-"""Operator data from ``job_specs/``: service templates and the module catalog.
+"""The shapes of the operator data in ``job_specs/``: service templates and the module catalog.
 
-The shapes are pydantic models so a broken file is refused at start with the field that is wrong.
+Pure data and validation (pydantic models, so a broken file is refused at start with the field
+that is wrong); reading the files is gateway/catalog_files.py's job.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
 from gateway.models import Hardware, ModuleName, ServiceKind
-from gateway.specs.job_templates import JobTemplates
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_DataT = TypeVar("_DataT", bound=BaseModel)
 
 
 class HealthTemplate(_Data):
@@ -159,37 +153,3 @@ class ServiceTemplates(_Data):
         if len(set(self.ports)) != len(self.ports):
             raise ValueError("port names must be unique")
         return self
-
-
-class CatalogError(Exception):
-    """A ``job_specs/`` file is missing or invalid; the message names the file and field."""
-
-
-def load_service_templates(job_specs_dir: Path) -> ServiceTemplates:
-    return _load(job_specs_dir / "services.yaml", ServiceTemplates)
-
-
-def load_module_catalog(job_specs_dir: Path) -> ModuleCatalog:
-    return _load(job_specs_dir / "modules.yaml", ModuleCatalog)
-
-
-def load_job_templates(job_specs_dir: Path) -> JobTemplates:
-    """``jobs.yaml``; without it (or empty) every job field keeps its default."""
-    return _load(job_specs_dir / "jobs.yaml", JobTemplates, optional=True)
-
-
-def _load(path: Path, model: type[_DataT], *, optional: bool = False) -> _DataT:
-    if optional and not path.exists():
-        return model()
-    try:
-        data = yaml.safe_load(path.read_text())
-        return model.model_validate({} if optional and data is None else data)
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CatalogError(f"{path}: {where}: {first['msg']}") from None
-

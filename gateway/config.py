@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.ensemble import parse_ensemble
+
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -195,9 +197,6 @@ class Settings(BaseSettings):
     @classmethod
     def _zk_connection_string(cls, hosts: str) -> str:
         if hosts.strip():
-            # Imported here: discovery.ensemble is pure, but settings load before any edge.
-            from gateway.discovery.ensemble import parse_ensemble
-
             parse_ensemble(hosts)
         return hosts.strip()
 

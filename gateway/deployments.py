@@ -1,8 +1,8 @@
 """Deployments: a request and the caller in, Marathon calls out. Ownership is checked here.
 
-Creation runs under the owner's quota lock; an Idempotency-Key names the app deterministically,
-so a retried POST finds (or, racing, collides with) the app of the first attempt instead of
-creating a second one.
+Creation is admitted by the owner's quota (``Quotas.admit``); an Idempotency-Key names the app
+deterministically, so a retried POST finds (or, racing, collides with) the app of the first
+attempt instead of creating a second one. See gateway/services.py for the contract.
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from gateway.catalog import ModuleCatalog, ServiceTemplates
-from gateway.clients.marathon import MarathonClient
-from gateway.clients.mesos import MesosClient, Sandbox
 from gateway.config import Settings
 from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
 from gateway.identity import Identity
@@ -23,8 +20,11 @@ from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
-from gateway.specs import deployment_status as status
-from gateway.specs import deployments as specs
+from gateway.services import Clock, require_mesos, utc_now
+from gateway.translation import deployment_status as status
+from gateway.translation import deployments as specs
+from gateway.upstreams.marathon import MarathonClient
+from gateway.upstreams.mesos import MesosClient, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,11 @@ class Created:
 
 
 class Deployments:
-    def __init__(self, settings: Settings, marathon: MarathonClient, templates: ServiceTemplates,
-                 catalog: ModuleCatalog, quotas: Quotas, mesos: MesosClient | None = None) -> None:
+    def __init__(self, *, settings: Settings, marathon: MarathonClient, mesos: MesosClient | None,
+                 catalog: ModuleCatalog, templates: ServiceTemplates, quotas: Quotas,
+                 clock: Clock = utc_now) -> None:
         self._settings = settings
+        self._now = clock
         self._catalog = catalog
         self._marathon = marathon
         self._mesos = mesos
@@ -66,16 +68,19 @@ class Deployments:
         app = specs.marathon_app_for(
             resolved, identity=identity, deployment_id=deployment_id,
             templates=self._templates, group=self._settings.marathon_group,
-            created_at=datetime.now(UTC), rclone_password_obscured=obscured,
+            created_at=self._now(), rclone_password_obscured=obscured,
             idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain)
-        async with self._quotas.lock.hold(identity.owner):
-            if idempotency_key is not None:
-                # The first attempt may have finished while this one waited for the lock: it
-                # must be replayed, not counted against the quota as if it were a new one.
-                replay = await self._replay(resolved, identity, idempotency_key)
-                if replay is not None:
-                    return replay
-            await self._quotas.check(identity, "deployments", resolved.hardware)
+        async def replay_first() -> Created | None:
+            # The first attempt may have finished while this one waited for the owner's lock:
+            # it is replayed, not counted against the quota as if it were a new one.
+            if idempotency_key is None:
+                return None
+            return await self._replay(resolved, identity, idempotency_key)
+
+        async with self._quotas.admit(identity, "deployments", resolved.hardware,
+                                      replay=replay_first) as earlier:
+            if earlier is not None:
+                return earlier
             try:
                 created = await self._marathon.create_app(app)
             except Conflict:
@@ -162,10 +167,9 @@ class Deployments:
     async def logs(self, deployment_id: str, identity: Identity, *, stream: LogStream,
                    lines: int | None, keep_following: bool) -> TaskLog:
         """The current (or, when none runs, the last) task's output from its Mesos sandbox."""
-        if self._mesos is None:
-            raise UpstreamUnavailable("Logs need the Mesos master, which is not configured.")
+        mesos = require_mesos(self._mesos, "Logs")
         app = await self._owned_app(deployment_id, identity)
-        sandbox = await self._current_sandbox(app)
+        sandbox = await self._current_sandbox(mesos, app)
         app_id = app["id"]
 
         async def still_running() -> bool:
@@ -173,22 +177,21 @@ class Deployments:
             return current is not None and sandbox.task_id in {
                 t.get("id") for t in current.get("tasks") or []}
 
-        return await task_log(self._mesos, sandbox, stream, lines,
+        return await task_log(mesos, sandbox, stream, lines,
                               still_running=still_running if keep_following else None)
 
-    async def _current_sandbox(self, app: dict[str, Any]) -> Sandbox:
-        assert self._mesos is not None
+    async def _current_sandbox(self, mesos: MesosClient, app: dict[str, Any]) -> Sandbox:
         tasks = sorted(app.get("tasks") or [], key=lambda t: str(t.get("startedAt") or ""),
                        reverse=True)
         if tasks:
-            return await self._mesos.sandbox(str(tasks[0]["id"]))
+            return await mesos.sandbox(str(tasks[0]["id"]))
         # No task now (crash loop, or waiting): the newest finished one explains what happened.
         prefix = str(app["id"]).lstrip("/").replace("/", "_") + "."
-        done = [t for t in await self._mesos.framework_tasks(self._settings.marathon_framework)
+        done = [t for t in await mesos.framework_tasks(self._settings.marathon_framework)
                 if t.id.startswith(prefix)]
         if not done:
             raise NotFound("This deployment has not started a task yet, so there are no logs.")
-        return await self._mesos.sandbox(done[0].id)
+        return await mesos.sandbox(done[0].id)
 
     # -- helpers ---------------------------------------------------------------------------
 

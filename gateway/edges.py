@@ -1,4 +1,9 @@
-"""The edges (all I/O) the app builds once, in its lifespan, and hands to the routers."""
+"""What the lifespan builds once and every delivery shares.
+
+``Edges``: the I/O clients (HTTP, leader discovery, token verification, the schedulers, the quota
+lock) plus what was loaded at start-up and stays read-only (settings, catalog, templates).
+``Services``: the two services built over them (the contract is in gateway/services.py).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ import httpx
 
 from gateway.auth import TokenVerifier
 from gateway.catalog import ModuleCatalog, ServiceTemplates
-from gateway.clients.chronos import ChronosClient
-from gateway.clients.marathon import MarathonClient
-from gateway.clients.mesos import MesosClient
 from gateway.config import Settings
+from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
+from gateway.jobs import Jobs
 from gateway.quotas import Quotas
-from gateway.specs.job_templates import JobTemplates
+from gateway.translation.job_templates import JobTemplates
+from gateway.upstreams.chronos import ChronosClient
+from gateway.upstreams.marathon import MarathonClient
+from gateway.upstreams.mesos import MesosClient
 
 
 @dataclass(frozen=True)
@@ -30,3 +37,9 @@ class Edges:
     quotas: Quotas
     chronos: ChronosClient | None = None
     job_templates: JobTemplates = field(default_factory=JobTemplates)
+
+
+@dataclass(frozen=True)
+class Services:
+    deployments: Deployments
+    jobs: Jobs | None  # None: Chronos is not configured

@@ -2,6 +2,20 @@
 
 Core and edges raise these; one handler in the app turns them into responses. Anything else that
 escapes becomes a generic 500 without details, so no stack trace or upstream body ever leaks.
+
+    GatewayError                  500  internal_error
+    ├── Unauthorized              401  invalid_token (or the RFC 6750 error; none if no token)
+    ├── InvalidRequest            400  invalid_request (malformed Authorization header)
+    ├── Forbidden                 403  insufficient_scope
+    │   └── InsufficientScope     403  insufficient_scope, the challenge names the scopes
+    ├── NotFound                  404  not_found (also: not yours)
+    ├── Conflict                  409  conflict
+    ├── InvalidInput              422  invalid_input, ``errors`` name the fields
+    ├── QuotaExceeded             403  quota_exceeded, ``quota`` says what is used and allowed
+    ├── UpstreamError             502  upstream_error (a scheduler refused or failed)
+    └── UpstreamUnavailable       503  upstream_unavailable (no leader, lock busy, not configured)
+
+401, 400 and 403 from the first four carry a ``WWW-Authenticate: Bearer`` challenge.
 """
 
 from __future__ import annotations
@@ -39,10 +53,6 @@ class GatewayError(Exception):
             body["instance"] = instance
         body.update(self.extra)
         return body
-
-
-class BadRequest(GatewayError):
-    status, code, title = 400, "bad_request", "Bad request"
 
 
 class Unauthorized(GatewayError):

@@ -1,23 +1,20 @@
 """Batch jobs: a request and the caller in, Chronos (and Mesos, for runs and logs) calls out.
 
 Ownership is checked here: a job's Chronos name carries its owner key, so another user's job is
-simply "not found". Submission runs under the owner's quota lock, which also makes the name and
-parent checks race-free across replicas (names are per owner, and so is the lock).
+simply "not found". Creation is admitted by the owner's quota (``Quotas.admit``), whose lock also
+makes the name and parent checks race-free across replicas (names are per owner, and so is the
+lock). ``preview`` is the dry run: the Chronos job ``create`` would send. See gateway/services.py.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from gateway.catalog import ModuleCatalog, ServiceTemplates
-from gateway.clients.chronos import ChronosClient
-from gateway.clients.mesos import MesosClient
 from gateway.config import Settings
-from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
+from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gateway.identity import Identity
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
@@ -25,20 +22,25 @@ from gateway.models.jobs import JOB_NAME, Job, JobRequest, Run
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
-from gateway.specs import job_status
-from gateway.specs import jobs as specs
-from gateway.specs.job_templates import JobTemplates
+from gateway.services import Clock, require_mesos, utc_now
+from gateway.translation import job_status
+from gateway.translation import jobs as specs
+from gateway.translation.job_templates import JobTemplates
+from gateway.upstreams.chronos import ChronosClient
+from gateway.upstreams.mesos import MesosClient
 
 log = logging.getLogger(__name__)
 
 ChildPolicy = Literal["refuse", "delete"]
+# Inside the class ``list`` is the verb every service has, so these are named out here.
+JobNames = list[str]
+Runs = list[Run]
 
 
 class Jobs:
-    def __init__(self, settings: Settings, chronos: ChronosClient, catalog: ModuleCatalog,
-                 templates: ServiceTemplates, job_templates: JobTemplates, quotas: Quotas,
-                 mesos: MesosClient | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, *, settings: Settings, chronos: ChronosClient, mesos: MesosClient | None,
+                 catalog: ModuleCatalog, templates: ServiceTemplates, job_templates: JobTemplates,
+                 quotas: Quotas, clock: Clock = utc_now) -> None:
         self._settings = settings
         self._chronos = chronos
         self._catalog = catalog
@@ -52,11 +54,24 @@ class Jobs:
     def _gpus(self) -> bool:
         return self._settings.chronos_gpus
 
-    # -- submission ------------------------------------------------------------------------
+    # -- creation --------------------------------------------------------------------------
 
-    async def submit(self, request: JobRequest, identity: Identity, *,
-                     dry_run: bool = False) -> Job | dict[str, Any]:
-        """Create the job; with ``dry_run``, only the Chronos job it would be (secrets masked)."""
+    async def preview(self, request: JobRequest, identity: Identity) -> dict[str, Any]:
+        """The Chronos job ``create`` would send (secrets masked); nothing is sent or admitted."""
+        _, job = self._translate(request, identity)
+        await self._check_references(request, identity)
+        return specs.without_secrets(job)
+
+    async def create(self, request: JobRequest, identity: Identity) -> Job:
+        resolved, job = self._translate(request, identity)
+        async with self._quotas.admit(identity, "jobs", resolved.hardware):
+            await self._check_references(request, identity)
+            created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
+        log.info("job %s created for owner %s", request.name, identity.owner)
+        return self._view(created, live_state="idle", runs=[])
+
+    def _translate(self, request: JobRequest,
+                   identity: Identity) -> tuple[specs.ResolvedJob, dict[str, Any]]:
         resolved = specs.resolve_job(request, self._catalog, self._templates,
                                      self._job_templates, gpus_supported=self._gpus)
         obscured = (obscure(request.storage.rclone_password.get_secret_value(),
@@ -64,14 +79,7 @@ class Jobs:
         job = specs.chronos_job_for(resolved, owner=identity.owner, templates=self._job_templates,
                                     now=self._now(), gpus_supported=self._gpus,
                                     rclone_password_obscured=obscured)
-        if dry_run:
-            await self._check_references(request, identity)
-            return specs.without_secrets(job)
-        async with self._quotas.admit(identity, "jobs", resolved.hardware):
-            await self._check_references(request, identity)
-            created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
-        log.info("job %s created for owner %s", request.name, identity.owner)
-        return self._view(created, live_state="idle", runs=[])
+        return resolved, job
 
     async def _check_references(self, request: JobRequest, identity: Identity) -> None:
         # Chronos replaces a job of the same name and silently drops a job whose parent is
@@ -90,7 +98,7 @@ class Jobs:
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def list_jobs(self, identity: Identity, *, everyone: bool, limit: int,
+    async def list(self, identity: Identity, *, everyone: bool, limit: int,
                    cursor: str | None) -> Page[Job]:
         if everyone and not identity.is_admin:
             raise Forbidden("Only administrators may list everyone's jobs.")
@@ -139,7 +147,7 @@ class Jobs:
         await self._chronos.kill_tasks(str(job["name"]))
         return await self.get(job_id, identity)
 
-    async def delete(self, job_id: str, identity: Identity, *, children: ChildPolicy) -> list[str]:
+    async def delete(self, job_id: str, identity: Identity, *, children: ChildPolicy) -> JobNames:
         """Delete the job; its dependents are refused, or deleted first when asked.
 
         Chronos itself would turn the children of a deleted scheduled parent into scheduled
@@ -166,7 +174,7 @@ class Jobs:
     async def logs(self, job_id: str, identity: Identity, *, run_id: str | None,
                    stream: LogStream, lines: int | None, keep_following: bool) -> TaskLog:
         """A run's output (the newest run unless ``run_id`` names one) from its Mesos sandbox."""
-        mesos = self._require_mesos()
+        mesos = require_mesos(self._mesos, "Runs and logs")
         job = await self._owned_job(job_id, identity)
         runs = await self._runs(job)
         run = next((r for r in runs if r.id == run_id), None) if run_id else \
@@ -185,17 +193,12 @@ class Jobs:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _require_mesos(self) -> MesosClient:
-        if self._mesos is None:
-            raise UpstreamUnavailable("Runs and logs need the Mesos master, which is not configured.")
-        return self._mesos
-
-    async def _runs(self, job: dict[str, Any]) -> list[Run]:
+    async def _runs(self, job: dict[str, Any]) -> Runs:
         if self._mesos is None:
             return []
         return job_status.runs_from_mesos_state(await self._mesos.state(), str(job["name"]))
 
-    def _view(self, job: dict[str, Any], *, live_state: str, runs: list[Run]) -> Job:
+    def _view(self, job: dict[str, Any], *, live_state: str, runs: Runs) -> Job:
         return job_status.job_view(job, live_state=live_state, runs=runs, now=self._now(),
                                    gpus_supported=self._gpus)
 

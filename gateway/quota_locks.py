@@ -1,7 +1,10 @@
 """Per-user locks held while a quota is checked and the workload created.
 
 ``LocalQuotaLock`` serialises one process only: correct for a single replica. Several replicas
-need ``ZooKeeperQuotaLock`` (kazoo's Lock recipe, one lock node per user).
+need ``ZooKeeperQuotaLock`` (kazoo's Lock recipe, one lock node per user). It opens no session of
+its own: it borrows leader discovery's (``ZooKeeperLeaderSource`` is a ``ZooKeeperSession``), so a
+replica holds one ZooKeeper session, whose connection state discovery follows; the lock answers
+503 while that state is not "connected".
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from gateway.discovery.ensemble import Ensemble
 from gateway.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,17 @@ class QuotaLock(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+@runtime_checkable
+class ZooKeeperSession(Protocol):
+    """A kazoo client started, stopped and watched by its owner (leader discovery)."""
+
+    @property
+    def kazoo(self) -> Any: ...  # the KazooClient; None while stopped
+
+    @property
+    def connected(self) -> bool: ...
 
 
 def _busy() -> UpstreamUnavailable:
@@ -69,47 +82,32 @@ class ZooKeeperQuotaLock:
     fill the pool with waiters while the holder's release waits for a thread.
     """
 
-    def __init__(self, ensemble: Ensemble, path: str, *, timeout: float = 10.0,
-                 session_timeout: float = 10.0) -> None:
-        self._ensemble = ensemble
+    def __init__(self, session: ZooKeeperSession, path: str, *, timeout: float = 10.0) -> None:
+        self._session = session
         self._path = path.rstrip("/")
         self._timeout = timeout
-        self._session_timeout = session_timeout
         self._local = LocalQuotaLock(timeout)
         self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="quota-lock")
-        self._client: Any = None
 
     async def start(self) -> None:
-        from kazoo.client import KazooClient  # an edge: imported only where it is used
-        from kazoo.retry import KazooRetry
-
-        auth = [("digest", self._ensemble.digest)] if self._ensemble.digest else None
-        self._client = KazooClient(
-            hosts=self._ensemble.kazoo_hosts, timeout=self._session_timeout, auth_data=auth,
-            connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=2.0))
-        # Not waiting: the gateway starts while ZooKeeper is down; creations answer 503 until
-        # the session is up, since without the lock a quota cannot be kept.
-        self._client.start_async()
+        return None  # the session is started (and stopped, after this lock) by its owner
 
     @property
     def connected(self) -> bool:
-        return self._client is not None and bool(self._client.connected)
+        return self._session.connected and self._session.kazoo is not None
 
     async def stop(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await self._run(client.stop)
-            await self._run(client.close)
         self._executor.shutdown(wait=False)
 
     @asynccontextmanager
     async def hold(self, owner: str) -> AsyncIterator[None]:
-        if not self.connected:
+        client = self._session.kazoo  # read once: discovery may be stopping meanwhile
+        if client is None or not self._session.connected:
             raise UpstreamUnavailable(
                 "ZooKeeper is not reachable, so quotas cannot be checked; try again shortly.",
                 extra={"scheduler": "zookeeper"})
         async with self._local.hold(owner):
-            lock = self._client.Lock(f"{self._path}/{owner}", identifier=socket.gethostname())
+            lock = client.Lock(f"{self._path}/{owner}", identifier=socket.gethostname())
             await self._acquire(lock)
             try:
                 yield

@@ -1,15 +1,17 @@
-"""Per-user quotas over everything a user holds or waits for: deployments now, jobs alike.
+"""Per-user quotas over everything a user holds or waits for: deployments and jobs.
 
 Each kind of workload plugs in a *usage source*, an async callable that tells what one owner
 currently has of that kind. Admission runs under a per-user lock (ZooKeeper across replicas, see
 ``gateway.quota_locks``), so the usage it reads already includes whatever the previous holder
 created: two replicas or twenty concurrent requests cannot overshoot.
 
-Usage by a jobs engineer::
+The lifespan registers each service's source; each service admits its creations::
 
-    quotas.register_usage("jobs", jobs_usage)          # async (owner) -> Usage
+    quotas.register_usage("jobs", jobs.usage)          # async (owner) -> Usage
     async with quotas.admit(identity, "jobs", hardware):
         await chronos.create_job(...)                   # still inside the lock
+
+``admit(..., replay=...)`` lets an idempotent retry find its first attempt under the same lock.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.config import QuotaLimits, Settings
 from gateway.errors import QuotaExceeded
@@ -28,6 +30,7 @@ from gateway.models import Hardware
 from gateway.quota_locks import QuotaLock
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COUNT_LIMITS = {"deployments": "deployments", "jobs": "jobs"}
 _UNITS = {"gpus": "GPUs", "cpus": "CPUs", "memory": "MiB of memory"}
@@ -128,8 +131,17 @@ class Quotas:
                 raise
 
     @asynccontextmanager
-    async def admit(self, identity: Identity, kind: str, hardware: Hardware) -> AsyncIterator[None]:
-        """Hold the owner's lock, refuse if over quota, and let the caller create inside."""
+    async def admit(self, identity: Identity, kind: str, hardware: Hardware, *,
+                    replay: Callable[[], Awaitable[T | None]] | None = None,
+                    ) -> AsyncIterator[T | None]:
+        """Hold the owner's lock, refuse if over quota, and let the caller create inside.
+
+        ``replay`` runs first, under the lock: what it returns (an earlier attempt's result of
+        this same request) is yielded instead, without a quota check, since it already counts.
+        Otherwise the block gets None and creates.
+        """
         async with self.lock.hold(identity.owner):
-            await self.check(identity, kind, hardware)
-            yield
+            earlier = await replay() if replay is not None else None
+            if earlier is None:
+                await self.check(identity, kind, hardware)
+            yield earlier

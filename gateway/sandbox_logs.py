@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from gateway.clients.mesos import MesosClient, Sandbox, SandboxFileName
+from gateway.upstreams.mesos import MesosClient, Sandbox, SandboxFileName
 
 CHUNK = 64 * 1024
 MAX_TAIL_BYTES = 1024 * 1024

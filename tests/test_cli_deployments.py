@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from gateway.cli import main
-from gateway.client.errors import Exit
+from gateway.cli.errors import Exit
 from tests.support.background import running
 from tests.support.gateway_stack import fast_health_checks
 

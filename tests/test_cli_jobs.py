@@ -18,7 +18,7 @@ import yaml
 
 from gateway.app import create_app
 from gateway.cli import main
-from gateway.client.errors import Exit
+from gateway.cli.errors import Exit
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer

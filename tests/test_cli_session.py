@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from gateway.client.errors import ClientError, Exit
-from gateway.client.session import Session
+from gateway.cli.errors import ClientError, Exit
+from gateway.cli.session import Session
 
 
 def _session(handler) -> Session:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.catalog import CatalogError, load_module_catalog, load_service_templates
+from gateway.catalog_files import CatalogError, load_module_catalog, load_service_templates
 from gateway.errors import InvalidInput
 from gateway.models import DeploymentRequest
-from gateway.specs.deployments import resolve_deployment
+from gateway.translation.deployments import resolve_deployment
 
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 CATALOG = load_module_catalog(JOB_SPECS)

@@ -1,6 +1,6 @@
 """What users read about a deployment is derived from Marathon's app and launch queue."""
 
-from gateway.specs.deployment_status import deployment_from_app, deployment_status
+from gateway.translation.deployment_status import deployment_from_app, deployment_status
 
 PORTS = [{"port": 10001, "name": "api"}, {"port": 10002, "name": "monitor"},
          {"port": 10003, "name": "ide"}]

@@ -13,17 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.catalog import load_job_templates, load_module_catalog, load_service_templates
-from gateway.clients.chronos import ChronosClient, chronos_has_no_leader
-from gateway.clients.upstream import UpstreamClient
+from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.discovery import StaticLeaderSource
 from gateway.errors import NotFound
 from gateway.models.jobs import JobRequest
+from gateway.models.schedules import format_instant
 from gateway.sim.chronos import ChronosOptions
 from gateway.sim.chronos.standalone import ChronosCluster, standalone
 from gateway.sim.mesos import AgentSpec
-from gateway.specs import jobs as specs
-from gateway.specs.schedules import format_instant
+from gateway.translation import jobs as specs
+from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"

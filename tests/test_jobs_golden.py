@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gateway.catalog import (
+from gateway.catalog_files import (
     CatalogError,
     load_job_templates,
     load_module_catalog,
@@ -22,8 +22,8 @@ from gateway.catalog import (
 )
 from gateway.identity import owner_key
 from gateway.models.jobs import JobRequest
-from gateway.specs import jobs as specs
-from gateway.specs.job_templates import JobTemplates
+from gateway.translation import jobs as specs
+from gateway.translation.job_templates import JobTemplates
 
 GOLDEN = Path(__file__).parent / "golden"
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"

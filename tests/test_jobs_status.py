@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.specs.job_status import job_view, runs_from_mesos_state
+from gateway.translation.job_status import job_view, runs_from_mesos_state
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 NAME = "gw-0123456789abcdef0123456789abcdef-train"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.catalog import load_service_templates
+from gateway.catalog_files import load_service_templates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
 from gateway.models import DeploymentRequest
-from gateway.specs import deployments as specs
+from gateway.translation import deployments as specs
 
 GOLDEN = Path(__file__).parent / "golden"
 TEMPLATES = load_service_templates(Path(__file__).parents[1] / "job_specs")

@@ -5,10 +5,10 @@ import asyncio
 import httpx
 import pytest
 
-from gateway.clients.marathon import MarathonClient
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
 from gateway.errors import Conflict, InvalidInput, UpstreamError, UpstreamUnavailable
+from gateway.upstreams.marathon import MarathonClient
+from gateway.upstreams.upstream import UpstreamClient
 
 
 def _create_answered_with(response: httpx.Response):

@@ -6,10 +6,10 @@ import asyncio
 import httpx
 import pytest
 
-from gateway.clients.mesos import MesosClient
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
 from gateway.errors import NotFound
+from gateway.upstreams.mesos import MesosClient
+from gateway.upstreams.upstream import UpstreamClient
 
 MASTER = {
     "frameworks": [{"id": "fw-1", "name": "chronos", "tasks": [{

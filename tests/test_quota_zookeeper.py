@@ -1,4 +1,7 @@
-"""Two gateway replicas share one ZooKeeper lock per user, so together they cannot overshoot."""
+"""Two gateway replicas share one ZooKeeper lock per user, so together they cannot overshoot.
+
+Each replica's lock borrows the session of its leader discovery, as in the app.
+"""
 
 import asyncio
 import socket
@@ -9,7 +12,8 @@ import pytest
 from kazoo.client import KazooClient
 
 from gateway.config import Settings
-from gateway.discovery.ensemble import parse_ensemble
+from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
 from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock
@@ -38,9 +42,12 @@ async def _connected(lock: ZooKeeperQuotaLock, timeout: float = 10) -> None:
 
 async def _two_replicas_race(hosts: str, attempts: int) -> tuple[int, Ledger, Identity]:
     ledger = Ledger()
-    replicas = []
+    replicas, sessions = [], []
     for _ in range(2):
-        lock = ZooKeeperQuotaLock(parse_ensemble(hosts), "/gateway/quota-locks", timeout=20)
+        session = ZooKeeperLeaderSource(parse_ensemble(hosts), {})
+        await session.start()
+        sessions.append(session)
+        lock = ZooKeeperQuotaLock(session, "/gateway/quota-locks", timeout=20)
         await lock.start()
         await _connected(lock)
         quotas = Quotas(Settings(quota_gpus=4), lock)
@@ -52,6 +59,8 @@ async def _two_replicas_race(hosts: str, attempts: int) -> tuple[int, Ledger, Id
     finally:
         for quotas in replicas:
             await quotas.lock.stop()
+        for session in sessions:
+            await session.stop()
     return admitted, ledger, carol
 
 
@@ -78,8 +87,9 @@ async def _hold_without_zookeeper() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens there once the socket is closed
-    lock = ZooKeeperQuotaLock(parse_ensemble(f"127.0.0.1:{port}"), "/gateway/quota-locks")
-    await lock.start()  # does not wait: the gateway starts while ZooKeeper is down
+    session = ZooKeeperLeaderSource(parse_ensemble(f"127.0.0.1:{port}"), {})
+    await session.start()  # does not wait: the gateway starts while ZooKeeper is down
+    lock = ZooKeeperQuotaLock(session, "/gateway/quota-locks")
     try:
         async with lock.hold("someone"):
             return "admitted"
@@ -87,6 +97,28 @@ async def _hold_without_zookeeper() -> str:
         return exc.detail
     finally:
         await lock.stop()
+        await session.stop()
+
+
+def test_a_replica_holds_one_zookeeper_session_for_discovery_and_quota_locks(zookeeper):
+    from gateway.app import _quota_lock
+
+    async def sessions() -> tuple[object, object]:
+        settings = Settings(zk_hosts=zookeeper.hosts)
+        source = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts), {})
+        await source.start()
+        try:
+            lock = _quota_lock(settings, source)
+            assert isinstance(lock, ZooKeeperQuotaLock)
+            await _connected(lock)
+            async with lock.hold("dave"):
+                pass
+            return lock._session.kazoo, source.kazoo
+        finally:
+            await source.stop()
+
+    lock_client, discovery_client = asyncio.run(sessions())
+    assert lock_client is discovery_client
 
 
 def test_without_zookeeper_creations_are_refused_for_now_rather_than_unchecked():

@@ -4,10 +4,10 @@ import asyncio
 
 import httpx
 
-from gateway.clients.mesos import MesosClient
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import StaticLeaderSource
 from gateway.sandbox_logs import follow, last_lines, tail
+from gateway.upstreams.mesos import MesosClient
+from gateway.upstreams.upstream import UpstreamClient
 from tests.support.fake_marathon import MESOS, FakeCluster
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.specs.schedules import (
+from gateway.models.schedules import (
     INFINITE,
     Period,
     ScheduleError,

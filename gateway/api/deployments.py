@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
+from gateway.api.deps import CurrentUser, DeploymentsDep, ListingDep
 from gateway.api.log_streams import log_response
-from gateway.deployments import Deployments
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
@@ -21,14 +20,6 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
     502: {"description": "Marathon or Mesos failed"},
     503: {"description": "No scheduler leader, or the quota lock is busy"},
 }
-
-
-def get_deployments(edges: EdgesDep) -> Deployments:
-    return Deployments(edges.settings, edges.marathon, edges.templates, edges.catalog,
-                       edges.quotas, edges.mesos)
-
-
-DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Deployment,

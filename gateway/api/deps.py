@@ -1,4 +1,7 @@
-"""Annotated dependencies shared by the routers."""
+"""Annotated dependencies shared by the routers: the edges, the services, the caller, paging.
+
+The services are built once, in the lifespan; see gateway/services.py for the contract.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,11 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPBearer
 
 from gateway.auth.bearer import bearer_token_from_request
-from gateway.edges import Edges
+from gateway.deployments import Deployments
+from gateway.edges import Edges, Services
+from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
+from gateway.jobs import Jobs
 
 # Only documents the scheme in OpenAPI; auto_error=False because FastAPI versions differ on
 # 401 vs 403 for a missing header. The header is parsed by bearer_token_from_request.
@@ -23,6 +29,26 @@ def get_edges(request: Request) -> Edges:
 
 
 EdgesDep = Annotated[Edges, Depends(get_edges)]
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_deployments(request: Request) -> Deployments:
+    return get_services(request).deployments
+
+
+def get_jobs(request: Request) -> Jobs:
+    jobs = get_services(request).jobs
+    if jobs is None:
+        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
+    return jobs
+
+
+DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
 async def current_identity(request: Request, edges: EdgesDep,

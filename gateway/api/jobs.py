@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CurrentUser, EdgesDep, ListingDep
+from gateway.api.deps import CurrentUser, JobsDep, ListingDep
 from gateway.api.log_streams import log_response
-from gateway.errors import UpstreamUnavailable
-from gateway.jobs import ChildPolicy, Jobs
+from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import Job, JobRequest
@@ -27,14 +26,6 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_jobs(edges: EdgesDep) -> Jobs:
-    if edges.chronos is None:
-        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
-    return Jobs(edges.settings, edges.chronos, edges.catalog, edges.templates, edges.job_templates,
-                edges.quotas, edges.mesos)
-
-
-JobsDep = Annotated[Jobs, Depends(get_jobs)]
 JobId = Annotated[str, Path(max_length=200, description="A job id (gw-<owner>-<name>) or, for "
                                                           "your own jobs, just its name.")]
 
@@ -48,11 +39,11 @@ async def submit_job(
     dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
     = False,
 ) -> Any:
-    result = await jobs.submit(body, user, dry_run=dry_run)
-    if isinstance(result, dict):
-        return JSONResponse(result, status_code=status.HTTP_200_OK)
-    response.headers["Location"] = f"/v1/jobs/{result.id}"
-    return result
+    if dry_run:
+        return JSONResponse(await jobs.preview(body, user), status_code=status.HTTP_200_OK)
+    created = await jobs.create(body, user)
+    response.headers["Location"] = f"/v1/jobs/{created.id}"
+    return created
 
 
 @router.get("", response_model=Page[Job], summary="The caller's jobs (without run history)",
@@ -60,7 +51,7 @@ async def submit_job(
 async def list_jobs(
     user: CurrentUser, jobs: JobsDep, page: ListingDep,
 ) -> Page[Job]:
-    return await jobs.list_jobs(user, everyone=page.everyone, limit=page.limit, cursor=page.cursor)
+    return await jobs.list(user, everyone=page.everyone, limit=page.limit, cursor=page.cursor)
 
 
 @router.get("/{job_id}", response_model=Job, summary="One job with its schedule and runs",

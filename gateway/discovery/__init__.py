@@ -6,8 +6,8 @@ configured URLs.
 """
 
 from gateway.discovery.election import Election, select_leader
-from gateway.discovery.ensemble import Ensemble, parse_ensemble
 from gateway.discovery.source import Leader, LeaderSource, Scheduler, StaticLeaderSource
+from gateway.ensemble import Ensemble, parse_ensemble
 
 __all__ = ["Election", "Ensemble", "Leader", "LeaderSource", "Scheduler", "StaticLeaderSource",
            "parse_ensemble", "select_leader"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gateway.config import Settings
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.source import LeaderSource, Scheduler, StaticLeaderSource
+from gateway.ensemble import parse_ensemble
 
 LEGACY_MARATHON_PATH = "/marathon/leader"
 

@@ -29,8 +29,8 @@ from kazoo.protocol.states import WatchedEvent
 from kazoo.retry import KazooRetry
 
 from gateway.discovery.election import Election, leader_node, leader_url
-from gateway.discovery.ensemble import Ensemble
 from gateway.discovery.source import Leader, Scheduler
+from gateway.ensemble import Ensemble
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,15 @@ class ZooKeeperLeaderSource:
 
     def leader(self, scheduler: Scheduler) -> Leader | None:
         return self._snapshot.leaders.get(scheduler)
+
+    # The replica's one ZooKeeper session, lent to the quota lock (a ``ZooKeeperSession``).
+    @property
+    def kazoo(self) -> KazooClient | None:
+        return self._client
+
+    @property
+    def connected(self) -> bool:
+        return self._snapshot.connection == "connected"
 
     async def wait_for_change(self, scheduler: Scheduler, previous: Leader | None,
                               timeout: float) -> Leader | None:

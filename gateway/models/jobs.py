@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from gateway.models.common import Hardware, ModuleName, Storage, check_env, check_image
-from gateway.specs.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
+from gateway.models.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
 
 JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled"]
 RunState = Literal["staging", "running", "succeeded", "failed", "killed", "lost", "error"]

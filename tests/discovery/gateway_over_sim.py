@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 
 from gateway.app import create_app
-from gateway.clients.marathon import marathon_has_no_leader
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
 from gateway.sim import SimCluster, SimConfig
 from gateway.sim.marathon.instance import MarathonInstance
+from gateway.upstreams.marathon import marathon_has_no_leader
 from tests.discovery.failover_traffic import RecordingTransport
 
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"

@@ -65,7 +65,7 @@ def test_the_leader_source_is_stopped_when_a_later_edge_fails_to_start(monkeypat
         async def start(self) -> None:
             raise RuntimeError("the quota lock could not start")
 
-    monkeypatch.setattr(app_module, "_quota_lock", lambda settings: _BrokenLock())
+    monkeypatch.setattr(app_module, "_quota_lock", lambda settings, leaders: _BrokenLock())
     settings = Settings(oidc_issuers=["https://iam.example.org/"],
                         job_specs_dir=Path(__file__).parents[2] / "job_specs")
     with pytest.raises(RuntimeError, match="quota lock"), TestClient(app_module.create_app(settings)):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.discovery.ensemble import parse_ensemble
+from gateway.ensemble import parse_ensemble
 
 
 def test_a_plain_host_list_keeps_every_server_and_no_chroot():

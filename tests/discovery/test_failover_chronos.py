@@ -14,15 +14,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.clients.chronos import chronos_has_no_leader
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
 from gateway.sim.chronos.instance import ChronosInstance
 from gateway.sim.chronos.options import ChronosOptions
 from gateway.sim.clock import SimClock
 from gateway.sim.mesos import AgentSpec, MesosMaster
+from gateway.upstreams.chronos import chronos_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 from tests.discovery.failover_traffic import RecordingTransport, drive
 from tests.fixtures.zookeeper import ZooKeeperServer
 

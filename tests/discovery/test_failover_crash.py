@@ -17,11 +17,11 @@ import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from gateway.clients.marathon import marathon_has_no_leader
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
+from gateway.upstreams.marathon import marathon_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 from tests.discovery.contenders import Contender
 from tests.discovery.failover_traffic import RecordingTransport, drive
 from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim

@@ -7,11 +7,11 @@ import asyncio
 import httpx
 import pytest
 
-from gateway.clients.chronos import chronos_has_no_leader
-from gateway.clients.marathon import marathon_has_no_leader
-from gateway.clients.upstream import UpstreamClient
 from gateway.discovery import Leader, Scheduler
 from gateway.errors import UpstreamUnavailable
+from gateway.upstreams.chronos import chronos_has_no_leader
+from gateway.upstreams.marathon import marathon_has_no_leader
+from gateway.upstreams.upstream import UpstreamClient
 
 OLD = Leader("http://marathon-1:8080")
 NEW = Leader("http://marathon-2:8080")

@@ -13,9 +13,9 @@ import pytest
 from kazoo.client import KazooClient
 
 from gateway.discovery.election import Election
-from gateway.discovery.ensemble import parse_ensemble
 from gateway.discovery.source import Leader, Scheduler
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from gateway.ensemble import parse_ensemble
 from tests.discovery.contenders import Contender, master_info
 from tests.fixtures.zookeeper import ZooKeeperServer
 

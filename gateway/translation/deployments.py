@@ -16,7 +16,7 @@ from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
 from gateway.models import DeploymentRequest
-from gateway.specs.workload import (
+from gateway.translation.workload import (
     check_hardware_bounds,
     check_user_env,
     image_source,

@@ -3,7 +3,7 @@
 ``add_client_commands(subparsers)`` registers ``deploy``, ``list``, ``show``, ``delete``,
 ``logs`` and ``jobs ...``. Each verb talks HTTP to a gateway (``--url`` or ``$GATEWAY_URL``)
 with a bearer token, prints tables (or ``--output json``) and exits with a code from
-:class:`gateway.client.errors.Exit`.
+:class:`gateway.cli.errors.Exit`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import argparse
 import sys
 from typing import Any
 
-from gateway.client.deployments import add_deployment_commands
-from gateway.client.errors import ClientError, Exit
-from gateway.client.jobs import add_job_commands
-from gateway.client.session import open_session
+from gateway.cli.deployments import add_deployment_commands
+from gateway.cli.errors import ClientError, Exit
+from gateway.cli.jobs import add_job_commands
+from gateway.cli.session import open_session
 
 
 def _common_options() -> argparse.ArgumentParser:

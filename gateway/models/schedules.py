@@ -13,7 +13,8 @@ would misread, and sends a normalised string that means exactly one thing:
 * unknown zones are refused (Java silently turns them into GMT), as are starts before 1970 and
   local times that do not exist in the zone (the hour skipped in spring).
 
-Pure: no I/O, the caller passes "now".
+Pure: no I/O, the caller passes "now". It lives with the models because a job request validates
+its schedule here; gateway/translation/jobs.py renders it for Chronos.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from gateway.client.errors import ClientError, Exit, exit_for_status
+from gateway.cli.errors import ClientError, Exit, exit_for_status
 
 OIDC_TOKEN_TIMEOUT = 20.0
 

@@ -1,4 +1,7 @@
-"""The ZooKeeper connection string operators write, parsed once and checked at start."""
+"""The ZooKeeper connection string operators write, parsed once and checked at start.
+
+Pure, so the settings validate it; leader discovery and the quota lock connect with it.
+"""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from gateway.models.common import Hardware
 from gateway.models.jobs import Job, JobStatus, Run, RunState, StorageView
-from gateway.specs.jobs import META_ENV, RCLONE_ENV, split_chronos_name
-from gateway.specs.schedules import read_schedule
+from gateway.models.schedules import read_schedule
+from gateway.translation.jobs import META_ENV, RCLONE_ENV, split_chronos_name
 
 TASK_ID = re.compile(r"^ct:(?P<due>\d+):(?P<attempt>\d+):(?P<job>[\w.-]+):?(?P<args>.*)$")
 _RUN_STATES: dict[str, RunState] = {

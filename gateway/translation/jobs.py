@@ -21,9 +21,9 @@ from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.models.common import Hardware
 from gateway.models.jobs import JobRequest
-from gateway.specs.job_templates import JobTemplates
-from gateway.specs.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
-from gateway.specs.workload import (
+from gateway.models.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
+from gateway.translation.job_templates import JobTemplates
+from gateway.translation.workload import (
     check_hardware_bounds,
     check_user_env,
     image_source,

@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.auth.bearer import RedactUrlTokens
-    from gateway.catalog import (
+    from gateway.catalog_files import (
         CatalogError,
         load_job_templates,
         load_module_catalog,
@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help only; main() hands `gateway sim ...` to the sim's own parser.
     sub.add_parser("sim", help="the simulated cluster alone (see `gateway sim --help`)")
-    from gateway.client import add_client_commands
+    from gateway.cli.verbs import add_client_commands
 
     add_client_commands(sub)  # deploy, list, show, delete, logs, jobs ...
     return parser

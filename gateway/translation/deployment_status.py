@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.models import Deployment, DeploymentStatus, Hardware, Task
-from gateway.specs.deployments import DEPLOYMENT_LABEL, OWNER_LABEL
+from gateway.translation.deployments import DEPLOYMENT_LABEL, OWNER_LABEL
 
 # Marathon's NoOfferMatchReason values (mesos/NoOfferMatchReason.scala), as sentences.
 _REJECT_REASONS = {

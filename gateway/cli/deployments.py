@@ -7,10 +7,10 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from gateway.client.errors import Exit
-from gateway.client.output import fields, hardware, print_json, progress, table, when
-from gateway.client.session import Session
-from gateway.client.specfile import load_spec
+from gateway.cli.errors import Exit
+from gateway.cli.output import fields, hardware, print_json, progress, table, when
+from gateway.cli.request_file import load_request_file
+from gateway.cli.session import Session
 
 
 def _path(deployment: str, suffix: str = "") -> str:
@@ -58,7 +58,7 @@ def _wait_running(session: Session, deployment: dict[str, Any], *, timeout: floa
 
 
 def cmd_deploy(session: Session, args: argparse.Namespace) -> Exit:
-    body = load_spec(args.file)
+    body = load_request_file(args.file)
     headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
     deployment = session.json("POST", "/v1/deployments", json=body, headers=headers)
     if args.output == "json":
@@ -115,7 +115,7 @@ def add_deployment_commands(sub: Any, common: argparse.ArgumentParser,
         parser.set_defaults(func=runner, client_func=func)
         return parser
 
-    deploy = verb("deploy", cmd_deploy, "deploy a module or image from a spec file (YAML/JSON)")
+    deploy = verb("deploy", cmd_deploy, "deploy a module or image from a request file (YAML/JSON)")
     deploy.add_argument("file", help="the POST /v1/deployments body; - for stdin")
     deploy.add_argument("--idempotency-key", help="retries with the same key deploy only once")
     deploy.add_argument("--wait", action="store_true",

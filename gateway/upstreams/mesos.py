@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import httpx
 
-from gateway.clients.upstream import UpstreamClient
 from gateway.errors import NotFound, UpstreamError, UpstreamUnavailable
+from gateway.upstreams.upstream import UpstreamClient
 
 SandboxFileName = Literal["stdout", "stderr"]
 # The agent's libprocess id, e.g. "slave(1)@10.0.0.7:5051".

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from gateway.clients.upstream import UpstreamClient
 from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError, UpstreamUnavailable
+from gateway.upstreams.upstream import UpstreamClient
 
 
 def marathon_has_no_leader(response: httpx.Response) -> bool:

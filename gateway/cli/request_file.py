@@ -1,4 +1,4 @@
-"""Reading a job or deployment spec (YAML or JSON) from a file, or from stdin with ``-``."""
+"""Reading a job or deployment request (YAML or JSON) from a file, or from stdin with ``-``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from gateway.client.errors import ClientError, Exit
+from gateway.cli.errors import ClientError, Exit
 
 
-def load_spec(path: str) -> dict[str, Any]:
+def load_request_file(path: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text()
     except OSError as exc:

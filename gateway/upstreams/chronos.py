@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from gateway.clients.upstream import UpstreamClient
 from gateway.errors import NotFound, UpstreamError
+from gateway.upstreams.upstream import UpstreamClient
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from enum import IntEnum
 class Exit(IntEnum):
     OK = 0
     RUN_FAILED = 1  # --wait: the run (or deployment) ended in failure, or was killed
-    USAGE = 2  # bad arguments, or a spec file that cannot be read or parsed (argparse uses 2 too)
+    USAGE = 2  # bad arguments, or a request file that cannot be read or parsed (argparse uses 2 too)
     CONFIG = 3  # no gateway URL, or no token could be found
     UNAUTHORIZED = 4  # the gateway refused the token (401)
     FORBIDDEN = 5  # not allowed, or over quota (403)

@@ -1,4 +1,4 @@
-"""``gateway jobs ...``: submit a job spec, follow its runs, read their logs, manage the job."""
+"""``gateway jobs ...``: submit a job request, follow its runs, read their logs, manage the job."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from gateway.client.errors import Exit
-from gateway.client.output import fields, hardware, print_json, progress, table, when
-from gateway.client.session import Session
-from gateway.client.specfile import load_spec
+from gateway.cli.errors import Exit
+from gateway.cli.output import fields, hardware, print_json, progress, table, when
+from gateway.cli.request_file import load_request_file
+from gateway.cli.session import Session
 
 ACTIVE_RUN_STATES = ("staging", "running")
 
@@ -84,7 +84,7 @@ def follow(session: Session, job_id: str, baseline: dict[str, Any], *, timeout: 
 
 
 def cmd_submit(session: Session, args: argparse.Namespace) -> Exit:
-    body = load_spec(args.file)
+    body = load_request_file(args.file)
     if args.dry_run:
         print_json(session.json("POST", "/v1/jobs", params={"dry_run": "true"}, json=body))
         return Exit.OK
@@ -173,7 +173,7 @@ def add_job_commands(sub: Any, common: argparse.ArgumentParser,
                             help="seconds --wait waits before giving up (exit 124)")
         parser.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
 
-    submit = verb("submit", cmd_submit, "submit a job spec (YAML or JSON; - for stdin)")
+    submit = verb("submit", cmd_submit, "submit a job request file (YAML or JSON; - for stdin)")
     submit.add_argument("file")
     submit.add_argument("--dry-run", action="store_true",
                         help="print the Chronos job the gateway would send; send nothing")

@@ -9,9 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, TextIO
-
-OutputFormat = Literal["table", "json"]
+from typing import Any, TextIO
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
