@@ -1,4 +1,4 @@
-from gateway.upstream_routes import route_template
+from gateway.upstreams.routes import route_template
 
 
 def test_ids_in_upstream_paths_become_one_placeholder_and_api_words_stay():
