@@ -8,8 +8,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
 # check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
 # way marathon-lb publishes them; Apache with mod_auth_openidc to check deploy/apache/ with the
-# real modules; docker-compose to check docker-compose.yml (`docker-compose config`).
-APT_PACKAGES := zookeeper rclone haproxy apache2 libapache2-mod-auth-openidc docker-compose
+# real modules; docker-compose to check docker-compose.yml (`docker-compose config`); prometheus
+# for promtool, which checks and unit-tests the alert rules in deploy/prometheus/.
+APT_PACKAGES := zookeeper rclone haproxy apache2 libapache2-mod-auth-openidc docker-compose \
+	prometheus
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
 OP_VENV ?= .venv-op
