@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Literal, TextIO
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from gateway.request_context import RequestIdLogFilter
@@ -24,7 +25,9 @@ _QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "kazoo": loggin
 def json_formatter() -> logging.Formatter:
     return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         datefmt="%Y-%m-%dT%H:%M:%S%z")
+                         datefmt="%Y-%m-%dT%H:%M:%S%z",
+                         # uvicorn adds a copy of its message with terminal colours.
+                         reserved_attrs=[*RESERVED_ATTRS, "color_message"])
 
 
 def text_formatter() -> logging.Formatter:
