@@ -23,7 +23,7 @@ from gateway.discovery.configured import leader_source_for
 from gateway.discovery.source import Scheduler
 from gateway.edges import Edges, Services
 from gateway.jobs import Jobs
-from gateway.metrics import GatewayMetrics, MetricsMiddleware
+from gateway.metrics import GatewayMetrics
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
@@ -126,9 +126,7 @@ def create_app(settings: Settings | None = None, *,
     app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
     # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
     app.state.draining = asyncio.Event()
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    # Outermost: the request id is known to everything inside, the metrics middleware included.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -8,7 +8,6 @@ time from the edges the lifespan built.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.discovery.source import SCHEDULERS
 
@@ -53,6 +52,16 @@ class GatewayMetrics:
     def watch(self, edges: Callable[[], Edges | None]) -> None:
         """Read the edges' state at scrape time (None before the lifespan built them)."""
         self._edges.edges = edges
+
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """Called by the request middleware once a response is done (streams included)."""
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        # Clients choose the method token freely: only known ones become label values, or
+        # made-up methods would each add a time series.
+        method = scope.get("method", "")
+        method = method if method in _METHODS else "other"
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
 
     def observe_upstream(self, scheduler: str, method: str, route: str, outcome: str,
                          seconds: float) -> None:
@@ -113,35 +122,3 @@ class _EdgesCollector(Collector):
             jwks.add_metric([name, "ok"], issuer.refreshes - issuer.failed_refreshes)
             jwks.add_metric([name, "failed"], issuer.failed_refreshes)
         yield jwks
-
-
-class MetricsMiddleware:
-    """Pure ASGI middleware (streams such as log follows pass through untouched)."""
-
-    def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            # Clients choose the method token freely: only known ones become label values, or
-            # made-up methods would each add a time series.
-            method = scope.get("method", "")
-            method = method if method in _METHODS else "other"
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

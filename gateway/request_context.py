@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,15 +53,21 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+# Told of each finished request (scope, status, seconds): the metrics.
+RequestObserver = Callable[[Scope, int, float], None]
+
+
 class RequestContextMiddleware:
-    """Pure ASGI, outermost: sets the id, returns it, and writes one access line per request.
+    """Pure ASGI, outermost: sets the id, returns it, writes one access line per request and
+    reports it to ``observe``. Streams such as log follows pass through untouched.
 
     The access line has the path without its query string (where tokens offered in the URL
     would be) and never a header.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: RequestObserver | None = None) -> None:
         self.app = app
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,10 +92,13 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            if self.observe is not None:
+                self.observe(scope, status, seconds)
             client = scope.get("client")
             access_log.info(
                 '%s %s %s', scope.get("method", ""), scope.get("path", ""), status,
                 extra={"method": scope.get("method", ""), "path": scope.get("path", ""),
                        "status": status, "client": client[0] if client else None,
-                       "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                       "duration_ms": round(seconds * 1000, 1)})
             _current.reset(token)
