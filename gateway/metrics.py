@@ -104,7 +104,7 @@ class _EdgesCollector(Collector):
             yield connected
         refusals = CounterMetricFamily(
             "gateway_token_refusals", "Bearer tokens refused, by reason (401: malformed, "
-            "expired, signature, untrusted_issuer, unknown_key, ...; 403: not_in_group, ...).",
+            "expired, signature_or_claims, untrusted_issuer, unknown_key, ...; 403: not_in_group, ...).",
             labels=["reason"])
         for reason, count in sorted(edges.verifier.refusals.items()):
             refusals.add_metric([reason], count)

@@ -49,6 +49,7 @@ def get_jobs(request: Request) -> Jobs:
 
 
 DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
 def get_draining(request: Request) -> asyncio.Event:
@@ -58,7 +59,6 @@ def get_draining(request: Request) -> asyncio.Event:
 
 
 DrainingDep = Annotated[asyncio.Event, Depends(get_draining)]
-JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
 async def current_identity(request: Request, edges: EdgesDep,

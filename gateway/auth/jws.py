@@ -35,7 +35,7 @@ _MAX_SUBJECT_LENGTH = 1024
 
 class TokenRejected(Exception):
     """The token is not acceptable; the message says why without quoting it, ``reason`` in one
-    word for metrics (malformed, algorithm, expired, signature, lifetime, not_yet_valid, ...)."""
+    word for metrics (malformed, algorithm, expired, signature_or_claims, lifetime, ...)."""
 
     def __init__(self, message: str, reason: str = "malformed") -> None:
         super().__init__(message)
@@ -108,12 +108,14 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
     except ExpiredSignatureError:
         raise TokenRejected("The token has expired.", "expired") from None
     except (JOSEError, TypeError, ValueError, OverflowError, KeyError):
-        raise TokenRejected("The token's signature or claims are not valid.", "signature") from None
+        raise TokenRejected("The token's signature or claims are not valid.",
+                            "signature_or_claims") from None
     except Exception as exc:
         # Whatever else python-jose or cryptography may raise on hostile input: still a refusal,
         # never a 500 (and logged, since it would be worth a look).
         log.warning("token verification raised %s; refused", type(exc).__name__)
-        raise TokenRejected("The token's signature or claims are not valid.", "signature") from None
+        raise TokenRejected("The token's signature or claims are not valid.",
+                            "signature_or_claims") from None
     now = time.time() if now is None else now
     if now > claims["exp"] + leeway:
         raise TokenRejected("The token has expired.", "expired")
