@@ -136,8 +136,8 @@ def test_an_audit_line_names_who_did_what_to_which_upstream_object_and_the_resul
 def test_uvicorns_coloured_copy_of_its_message_stays_out_of_json_lines(captured):
     configure_logging("json", stream=captured)
 
-    logging.getLogger("uvicorn.error").info("Started server process [%d]", 7,
-                                            extra={"color_message": "\x1b[36m%d\x1b[0m"})
+    logging.getLogger("gateway.test.server").info("Started server process [%d]", 7,
+                                                  extra={"color_message": "\x1b[36m%d\x1b[0m"})
 
     line = json.loads(captured.getvalue())
     assert line["message"] == "Started server process [7]" and "color_message" not in line
