@@ -74,14 +74,15 @@ def _addresses(compose: dict[str, Any]) -> dict[str, str]:
 def test_docker_compose_accepts_the_file_with_every_profile(tmp_path):
     result = subprocess.run(
         ["docker-compose", "--env-file", str(ROOT / ".env.example"), "--profile", "dev",
-         "--profile", "gpu", "--project-directory", str(ROOT), "-f",
+         "--profile", "gpu", "--profile", "monitoring", "--project-directory", str(ROOT), "-f",
          str(ROOT / "docker-compose.yml"), "config"],
         capture_output=True, text=True, timeout=60, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
     assert {"zookeeper", "mesos-master", "mesos-agent", "mesos-agent-gpu", "marathon", "chronos",
-            "marathon-lb", "gateway-1", "gateway-2", "apache", "keycloak"} <= set(services)
+            "marathon-lb", "gateway-1", "gateway-2", "apache", "keycloak", "prometheus",
+            "grafana"} <= set(services)
 
 
 def test_two_gateway_replicas_share_zookeeper(compose):
@@ -187,7 +188,20 @@ def test_images_are_pinned_and_only_apache_and_marathon_lb_are_published(compose
         image = service.get("image", "")
         assert re.search(r":[\w.-]+$", image) and not image.endswith(":latest"), name
         if name not in ("apache", "marathon-lb"):
-            assert "ports" not in service, f"{name} must stay on the private network"
+            # Nothing else beyond this host: monitoring UIs on loopback at most.
+            assert all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), name
+
+
+def test_prometheus_scrapes_every_gateway_replica_on_its_port_and_loads_the_alert_rules(compose):
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "gateway"]
+    targets = {target for group in job["static_configs"] for target in group["targets"]}
+    gateways = _gateways(compose)
+
+    assert targets == {f"{name}:{service['command'][service['command'].index('--port') + 1]}"
+                       for name, service in gateways.items()}
+    mounted = {volume.split(":")[1] for volume in compose["services"]["prometheus"]["volumes"]}
+    assert {f"/etc/prometheus/{rule}" for rule in config["rule_files"]} <= mounted
 
 
 def test_secrets_come_from_an_uncommitted_env_file():

@@ -83,10 +83,13 @@ def test_every_metric_and_label_the_alerts_and_the_dashboard_use_is_exported():
 
 @pytest.mark.skipif(shutil.which("promtool") is None,
                     reason="promtool not installed (make test installs prometheus)")
-def test_promtool_accepts_the_rules_and_each_alert_fires_on_its_unit_test():
+def test_promtool_accepts_the_config_and_rules_and_each_alert_fires_on_its_unit_test():
     check = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
+    config = subprocess.run(["promtool", "check", "config", "prometheus.yml"], cwd=RULES.parent,
+                            capture_output=True, text=True, timeout=60)
+    assert config.returncode == 0, config.stdout + config.stderr
     tested = subprocess.run(["promtool", "test", "rules", "gateway-alerts.test.yml"],
                             cwd=RULES.parent, capture_output=True, text=True, timeout=60)
     assert tested.returncode == 0, tested.stdout + tested.stderr
