@@ -85,5 +85,8 @@ def test_zookeeper_leaders_are_reported_and_a_zookeeper_outage_keeps_the_last_on
             zookeeper.start()
             _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] == "connected",
                         timeout=15)
+            leaders = client.app.state.edges.leaders  # type: ignore[attr-defined]
+        # Leaving the lifespan closed the ZooKeeper session (leaders and quota locks share it).
+        assert leaders.status()["zookeeper"]["state"] == "stopped"
     finally:
         instance.die()
