@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class DevStack:
             "required_groups": [DEMO_GROUP],
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
+            # The simulated Chronos says whether it has the GPU patch; the gateway must agree.
+            "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
         app = create_app(settings)

@@ -19,7 +19,7 @@ from gateway.devstack import DevStack
 from gateway.identity import owner_key
 from gateway.log_setup import json_formatter
 from gateway.request_context import RequestIdLogFilter
-from gateway.sim import SimConfig
+from simcluster import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import Stack, fast_health_checks
 
