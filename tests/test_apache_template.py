@@ -131,3 +131,15 @@ def test_the_template_never_forwards_identity_headers_a_client_could_forge():
     assert {"X-Forwarded-User", "REMOTE_USER", "Remote-User", "OIDC_CLAIM_sub",
             "OIDC_access_token", "X-Forwarded-Prefix"} <= stripped
     assert "OIDCPassClaimsAs environment" in text
+
+
+def test_the_images_entrypoint_names_every_variable_left_unset_and_refuses_to_start(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "GATEWAY_APACHE_GUIDE": str(APACHE_DIR / "README.md"),
+           **{name: value for name, value in VALUES.items() if name != "OIDC_CLIENT_SECRET"}}
+
+    result = subprocess.run(["sh", str(APACHE_DIR / "docker-entrypoint.sh"), "true"], env=env,
+                            capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 3
+    assert result.stderr.rsplit(":", 1)[1].split() == [
+        "TLS_CERTIFICATE_FILE", "TLS_CERTIFICATE_KEY_FILE", "APACHE_LOG_DIR", "OIDC_CLIENT_SECRET"]

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Apache expands the template's ${NAME} variables from this environment; refuse to start with one
-# missing (Apache itself would only warn and keep the literal text).
+# missing (Apache itself would only warn and keep the literal text). The names are the ones the
+# guide's table lists.
 set -eu
-guide=/usr/share/gateway-apache/README.md
+guide=${GATEWAY_APACHE_GUIDE:-/usr/share/gateway-apache/README.md}
+confdir=${APACHE_CONFDIR:-/etc/apache2}
 missing=""
 for name in $(sed -n 's/^| `\([A-Z0-9_]*\)`.*/\1/p' "$guide"); do
     [ "$name" = DEV_PROVIDER_URL ] && continue
@@ -14,9 +16,9 @@ if [ -n "$missing" ]; then
     exit 3
 fi
 if [ -n "${DEV_PROVIDER_URL:-}" ]; then
-    cp /usr/share/gateway-apache/dev-provider.conf /etc/apache2/gateway.d/
+    cp /usr/share/gateway-apache/dev-provider.conf "$confdir/gateway.d/"
 else
-    rm -f /etc/apache2/gateway.d/dev-provider.conf
+    rm -f "$confdir/gateway.d/dev-provider.conf"
 fi
 apache2ctl -t
 exec "$@"
