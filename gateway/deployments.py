@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.audit import audited
 from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
@@ -68,6 +69,15 @@ class Deployments:
 
     async def create(self, request: DeploymentRequest, identity: Identity,
                      idempotency_key: str | None = None) -> Created:
+        async with audited("deployment.create", identity, "(new)") as entry:
+            created = await self._create(request, identity, idempotency_key)
+            entry.target = created.deployment.id
+            entry.upstream_id = specs.marathon_app_id(self._settings.marathon_group,
+                                                      created.deployment.id)
+            return created
+
+    async def _create(self, request: DeploymentRequest, identity: Identity,
+                      idempotency_key: str | None) -> Created:
         resolved = specs.resolve_deployment(request, self._catalog, self._templates)
         if self._capacity is not None:
             await self._capacity.check_fits(resolved.hardware)
@@ -110,7 +120,6 @@ class Deployments:
             except UpstreamUnavailable:
                 await self._forget(app["id"])
                 raise
-        log.info("deployment %s created for owner %s", deployment_id, identity.owner)
         return Created(self._view(created), replayed=False)
 
     async def _replay(self, resolved: DeploymentRequest, identity: Identity,
@@ -173,34 +182,37 @@ class Deployments:
     # -- actions ---------------------------------------------------------------------------
 
     async def delete(self, deployment_id: str, identity: Identity) -> None:
-        app = await self._owned_app(deployment_id, identity)
-        await self._marathon.delete_app(app["id"])
-        log.info("deployment %s deleted by owner %s", deployment_id, identity.owner)
+        async with audited("deployment.delete", identity, deployment_id) as entry:
+            app = await self._owned_app(deployment_id, identity)
+            entry.upstream_id = app["id"]
+            await self._marathon.delete_app(app["id"])
 
     async def change(self, deployment_id: str, change: DeploymentChange,
                      identity: Identity) -> Deployment:
         """Hardware, environment or description, as one Marathon update (see
         translation/deployment_changes.py), within the bounds and quota of a new deployment."""
-        app = await self._owned_app(deployment_id, identity)
-        owner = str((app.get("labels") or {}).get(specs.OWNER_LABEL))
-        hardware, image = changes.changed_hardware(app, change, self._catalog, self._templates)
-        if self._capacity is not None:
-            await self._capacity.check_fits(hardware)
-        update = changes.app_update(app, change, hardware, image)
-        async with self._quotas.lock.hold(owner):
-            if owner == identity.owner:  # an administrator's change is not held to a quota
-                instances = int(app.get("instances", 1))
-                held = Usage.of(changes.app_hardware(app), instances)
-                await self._quotas.check(identity, "deployments", hardware,
-                                         replacing=Usage(held.cpus, held.memory, held.gpus, 1))
-            await self._marathon.update_app(str(app["id"]), update)
-        log.info("deployment %s changed by %s (%s)", deployment_id, identity.owner,
-                 ", ".join(sorted(change.model_fields_set)))
+        async with audited("deployment.change", identity, deployment_id) as entry:
+            app = await self._owned_app(deployment_id, identity)
+            entry.upstream_id = app["id"]
+            owner = str((app.get("labels") or {}).get(specs.OWNER_LABEL))
+            hardware, image = changes.changed_hardware(app, change, self._catalog,
+                                                       self._templates)
+            if self._capacity is not None:
+                await self._capacity.check_fits(hardware)
+            update = changes.app_update(app, change, hardware, image)
+            async with self._quotas.lock.hold(owner):
+                if owner == identity.owner:  # an administrator's change is not held to a quota
+                    held = Usage.of(changes.app_hardware(app), int(app.get("instances", 1)))
+                    await self._quotas.check(identity, "deployments", hardware,
+                                             replacing=Usage(held.cpus, held.memory, held.gpus, 1))
+                await self._marathon.update_app(str(app["id"]), update)
         return await self.get(deployment_id, identity)
 
     async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
-        app = await self._owned_app(deployment_id, identity)
-        await self._marathon.restart_app(app["id"])
+        async with audited("deployment.restart", identity, deployment_id) as entry:
+            app = await self._owned_app(deployment_id, identity)
+            entry.upstream_id = app["id"]
+            await self._marathon.restart_app(app["id"])
         return await self.get(deployment_id, identity)
 
     async def logs(self, deployment_id: str, identity: Identity, *, stream: LogStream,

@@ -12,6 +12,7 @@ import logging
 import secrets
 from typing import Any, Literal
 
+from gateway.audit import audited
 from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
@@ -68,12 +69,13 @@ class Jobs:
         return specs.without_secrets(job)
 
     async def create(self, request: JobRequest, identity: Identity) -> Job:
-        resolved, job = self._translate(request, identity.owner)
-        await self._check_fits(resolved.hardware)
-        async with self._quotas.admit(identity, "jobs", resolved.hardware):
-            await self._check_references(request, identity)
-            await self._chronos.create_job(job, specs.chronos_endpoint(job))
-        log.info("job %s created for owner %s", request.name, identity.owner)
+        async with audited("job.create", identity, request.name) as entry:
+            resolved, job = self._translate(request, identity.owner)
+            entry.upstream_id = str(job["name"])
+            await self._check_fits(resolved.hardware)
+            async with self._quotas.admit(identity, "jobs", resolved.hardware):
+                await self._check_references(request, identity)
+                await self._chronos.create_job(job, specs.chronos_endpoint(job))
         # Read back like any job: a run-now job may already be queued or running by now.
         return await self.get(str(job["name"]), identity)
 
@@ -85,7 +87,8 @@ class Jobs:
         """
         name = self._owned_name(job_id, identity)
         owner = (specs.split_chronos_name(name) or (identity.owner,))[0]
-        async with self._quotas.lock.hold(owner):
+        async with audited("job.change", identity, job_id, name), \
+                self._quotas.lock.hold(owner):
             old = await self._fetch(name)
             request = changes.changed_request(old, change, gpus_supported=self._gpus)
             resolved, new = self._translate(request, owner)
@@ -100,8 +103,6 @@ class Jobs:
                                          replacing=held + Usage(count=1))
             job = changes.carried_over(old, new, change)
             await self._chronos.create_job(job, specs.chronos_endpoint(job))
-        log.info("job %s changed by %s (%s)", name, identity.owner,
-                 ", ".join(sorted(change.model_fields_set)))
         return await self.get(name, identity)
 
     def _translate(self, request: JobRequest,
@@ -177,25 +178,30 @@ class Jobs:
 
     async def run(self, job_id: str, identity: Identity) -> Job:
         """Run now. A job Chronos disabled after its last scheduled run is re-armed for one run."""
-        job = await self._owned_job(job_id, identity)
-        if job.get("disabled"):
-            if not specs.schedule_used_up(job):
-                # Chronos would answer 204 and silently drop the run.
-                raise Conflict("This job is paused; resume it (PATCH with disabled: false) "
-                               "before running it.")
-            await self._chronos.create_job(specs.rearmed(job, self._now()),
-                                           specs.chronos_endpoint(job))
-        else:
-            await self._chronos.run_job(str(job["name"]))
+        async with audited("job.run", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            if job.get("disabled"):
+                if not specs.schedule_used_up(job):
+                    # Chronos would answer 204 and silently drop the run.
+                    raise Conflict("This job is paused; resume it (PATCH with disabled: false) "
+                                   "before running it.")
+                await self._chronos.create_job(specs.rearmed(job, self._now()),
+                                               specs.chronos_endpoint(job))
+            else:
+                await self._chronos.run_job(str(job["name"]))
         return await self.get(job_id, identity)
 
     async def kill(self, job_id: str, identity: Identity) -> Job:
-        job = await self._owned_job(job_id, identity)
-        runs = await self._runs(job)
-        if self._mesos is not None and not any(r.state in ("running", "staging") for r in runs):
-            # Chronos kills running tasks only and answers 204 either way.
-            raise Conflict("Nothing to kill: no run of this job is in progress.")
-        await self._chronos.kill_tasks(str(job["name"]))
+        async with audited("job.kill", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            runs = await self._runs(job)
+            if self._mesos is not None and not any(r.state in ("running", "staging")
+                                                   for r in runs):
+                # Chronos kills running tasks only and answers 204 either way.
+                raise Conflict("Nothing to kill: no run of this job is in progress.")
+            await self._chronos.kill_tasks(str(job["name"]))
         return await self.get(job_id, identity)
 
     async def delete(self, job_id: str, identity: Identity, *, children: ChildPolicy) -> JobNames:
@@ -204,7 +210,12 @@ class Jobs:
         Chronos itself would turn the children of a deleted scheduled parent into scheduled
         jobs that lose their container, environment and arguments. Returns the deleted ids.
         """
-        job = await self._owned_job(job_id, identity)
+        async with audited("job.delete", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            return await self._delete(job, children)
+
+    async def _delete(self, job: dict[str, Any], children: ChildPolicy) -> JobNames:
         all_jobs = await self._chronos.list_jobs()
         descendants = _descendants(str(job["name"]), all_jobs)
         if descendants and children == "refuse":
@@ -218,8 +229,8 @@ class Jobs:
             except NotFound:
                 pass  # deleted meanwhile: the outcome asked for
             deleted.append(name)
-        log.info("job %s deleted by owner %s (%d dependents)", job["name"], identity.owner,
-                 len(descendants))
+        if descendants:
+            log.info("job %s deleted after its dependents %s", job["name"], descendants)
         return deleted
 
     async def logs(self, job_id: str, identity: Identity, *, run_id: str | None,

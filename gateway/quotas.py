@@ -17,6 +17,7 @@ The lifespan registers each service's source; each service admits its creations:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -110,6 +111,8 @@ class Quotas:
         self._by_group = dict(settings.quota_groups)
         self._sources: dict[str, UsageSource] = {}
         self.lock = lock
+        # Refusals by (what was asked for, the resource over its limit), for /metrics.
+        self.refusals: Counter[tuple[str, str]] = Counter()
 
     def register_usage(self, kind: str, source: UsageSource) -> None:
         self._sources[kind] = source
@@ -130,7 +133,12 @@ class Quotas:
         usage = await self.usage(identity.owner)
         if replacing is not None:
             usage[kind] = usage.get(kind, Usage()) - replacing
-        check_quota(limits, usage, kind, Usage.of(hardware))
+        try:
+            check_quota(limits, usage, kind, Usage.of(hardware))
+        except QuotaExceeded as refused:
+            for resource in refused.extra.get("quota", {}):
+                self.refusals[(kind, resource)] += 1
+            raise
 
     @asynccontextmanager
     async def admit(self, identity: Identity, kind: str, hardware: Hardware, *,

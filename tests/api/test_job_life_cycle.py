@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,10 +16,11 @@ from gateway.cli.errors import Exit
 from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
-from tests.support.job_stack import CPU, JobStack
+from tests.support.gateway_stack import JOB_CPU as CPU
+from tests.support.gateway_stack import JobStack
+from tests.support.paths import JOB_SPECS
 
 pytestmark = pytest.mark.slow
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_a_killed_run_once_job_says_it_was_killed_not_queued(client):
     assert client.wait(job_id, lambda j: j["status"] == "running")["status"] == "running"
     killed = client.call("POST", f"/v1/jobs/{job_id}/kill")
     assert killed.status_code == 202
-    job = client.wait(job_id, lambda j: j["runs"][0]["state"] == "killed")
+    client.wait(job_id, lambda j: bool(j["runs"]) and j["runs"][0]["state"] == "killed")
     time.sleep(0.5)  # long enough for a stale "queued" to show
     job = client.job(job_id)
     assert job["status"] == "failed" and "killed" in job["status_reason"], job
