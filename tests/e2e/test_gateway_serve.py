@@ -32,7 +32,8 @@ def test_serve_logs_json_lines_with_request_ids_and_stops_cleanly_on_sigterm():
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/readyz",
+                # /healthz: nothing listens at the scheduler URLs, so /readyz would say 503.
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz",
                                      headers={"X-Request-Id": "probe-0001-abcd"}, timeout=2)
                 break
             except httpx.TransportError:
@@ -50,6 +51,6 @@ def test_serve_logs_json_lines_with_request_ids_and_stops_cleanly_on_sigterm():
     lines = [json.loads(line) for line in stderr.splitlines()]  # every line is JSON
     access = [line for line in lines if line["logger"] == "gateway.access"]
     assert [(a["path"], a["status"], a["request_id"]) for a in access] == [
-        ("/readyz", 200, "probe-0001-abcd")]
+        ("/healthz", 200, "probe-0001-abcd")]
     assert any(line["message"] == "Application shutdown complete." for line in lines)
     assert process.returncode in (0, -signal.SIGTERM)

@@ -88,7 +88,9 @@ def test_a_full_life_cycle_logs_no_secret_and_audits_every_change(tmp_path, capt
 
         job = call("POST", "/v1/jobs", headers=alice, json={
             "name": "nightly", "image": "deephdc/deep-oc-generic-dev:cpu",
-            "command": "python train.py", "hardware": {"cpus": 0.5, "memory": 512, "gpus": 0},
+            # Ten (simulated) minutes: still running when it is killed.
+            "command": "sleep 600; python train.py",
+            "hardware": {"cpus": 0.5, "memory": 512, "gpus": 0},
             "schedule": "R/2030-01-01T02:00:00Z/P1D", "storage": STORAGE})
         assert job.status_code == 201, job.text
         job_id = job.json()["id"]
