@@ -67,13 +67,20 @@ class DevIssuer:
                               headers={"kid": self.kid, **(headers or {})}))
 
     def demo_tokens(self, lifetime: int = 8 * 3600) -> dict[str, str]:
-        return {
-            user.username: self.mint(
-                f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
-                extra={"name": user.name, "preferred_username": user.username,
-                       "email": f"{user.username}@example.org"})
-            for user in DEMO_USERS
-        }
+        return {user.username: self._demo_token(user, lifetime) for user in DEMO_USERS}
+
+    def demo_usernames(self) -> list[str]:
+        return [user.username for user in DEMO_USERS]
+
+    def demo_token(self, username: str, lifetime: int = 8 * 3600) -> str | None:
+        """A demo user's token (the web UI's development login), None for anyone else."""
+        user = next((u for u in DEMO_USERS if u.username == username), None)
+        return self._demo_token(user, lifetime) if user else None
+
+    def _demo_token(self, user: DemoUser, lifetime: int) -> str:
+        return self.mint(f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
+                         extra={"name": user.name, "preferred_username": user.username,
+                                "email": f"{user.username}@example.org"})
 
     def asgi_app(self) -> FastAPI:
         app = FastAPI(title="gateway development token issuer", docs_url=None, redoc_url=None,

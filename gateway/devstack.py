@@ -78,9 +78,11 @@ class DevStack:
             "required_groups": [DEMO_GROUP],
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
+            "ui_dev_login": True,
             **self._overrides,
         })
-        gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)
+        gateway_server = EmbeddedServer(create_app(settings, dev_login=self.issuer),
+                                        self._host, self._port)
         await self._start_server(gateway_server)
         self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url or "",
                             chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,
