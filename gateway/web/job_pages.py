@@ -14,7 +14,7 @@ from gateway.edges import Edges
 from gateway.errors import Conflict, GatewayError, InvalidInput, QuotaExceeded
 from gateway.jobs import Jobs
 from gateway.models.jobs import Job, JobRequest
-from gateway.models.schedules import INFINITE, ScheduleError, parse_schedule
+from gateway.models.schedules import INFINITE, Period, ScheduleError, parse_schedule
 from gateway.services import utc_now
 from gateway.web import forms
 from gateway.web.context import PostedForm, UiDep
@@ -44,7 +44,20 @@ def schedule_text(ui: Ui, job: Job) -> str:
         return job.schedule
     times = "for ever" if schedule.count == INFINITE else f"{schedule.count} times"
     zone = f" (in {job.timezone})" if job.timezone else ""
-    return f"every {schedule.period.iso()} from {ui.when(schedule.start)}{zone}, {times}"
+    return f"every {period_text(schedule.period)} from {ui.when(schedule.start)}{zone}, {times}"
+
+
+def period_text(period: Period) -> str:
+    """P1D -> "day", PT6H -> "6 hours", P1W -> "week" (the ISO text when milliseconds count)."""
+    if period.millis:
+        return period.iso()
+    parts = [(n, unit) for n, unit in (
+        (period.years, "year"), (period.months, "month"), (period.weeks, "week"),
+        (period.days, "day"), (period.hours, "hour"), (period.minutes, "minute"),
+        (period.seconds, "second")) if n]
+    if len(parts) == 1 and parts[0][0] == 1:
+        return parts[0][1]
+    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts)
 
 
 async def _own_jobs(jobs: Jobs, ui: Ui) -> list[Job]:
@@ -130,18 +143,27 @@ async def set_timezone(form: PostedForm, ui: UiDep) -> Response:
     return response
 
 
-@router.get("/{job_id}", name="job_page")
-async def job_page(job_id: str, ui: UiDep, jobs: JobsDep) -> Response:
+async def _job_page(ui: Ui, jobs: Jobs, job_id: str, *, notice: str = "",
+                    status: int = 200) -> Response:
     assert ui.user is not None
     job = await jobs.get(job_id, ui.user)
-    return ui.render("job.html", job=job, schedule_text=schedule_text(ui, job), duration=duration,
-                     dependents=dependents(job, await _own_jobs(jobs, ui)))
+    return ui.render("job.html", status=status, job=job, schedule_text=schedule_text(ui, job),
+                     duration=duration, dependents=dependents(job, await _own_jobs(jobs, ui)),
+                     notice=notice)
+
+
+@router.get("/{job_id}", name="job_page")
+async def job_page(job_id: str, ui: UiDep, jobs: JobsDep) -> Response:
+    return await _job_page(ui, jobs, job_id)
 
 
 @router.post("/{job_id}/run", name="job_run")
 async def job_run(job_id: str, form: PostedForm, ui: UiDep, jobs: JobsDep) -> Response:
     assert ui.user is not None
-    await jobs.run(job_id, ui.user)
+    try:
+        await jobs.run(job_id, ui.user)
+    except Conflict as exc:  # e.g. disabled: said on the job's page, beside its state
+        return await _job_page(ui, jobs, job_id, notice=exc.detail, status=409)
     return RedirectResponse(ui.url("job_page", job_id=job_id), status_code=303)
 
 

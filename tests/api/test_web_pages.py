@@ -137,7 +137,8 @@ def test_a_job_is_submitted_with_a_schedule_and_shown_in_the_users_time_zone(web
     web.client.cookies.set("gateway_tz", "Asia/Tokyo")
     listing = web.page("/ui/jobs").text
     # 02:00 in Madrid (CET, UTC+1) is 10:00 in Tokyo (UTC+9).
-    assert "2030-01-15 10:00:00 JST" in listing and "nightly" in listing
+    assert "every day from 2030-01-15 10:00:00 JST (in Europe/Madrid)" in listing
+    assert "nightly" in listing
 
 
 def test_a_dependent_job_is_shown_as_such_on_its_parents_page(web: WebClient):
