@@ -95,6 +95,7 @@ async def _dev(args: argparse.Namespace) -> int:
         print(f"""
 gateway dev is running (development only: the token issuer below is not for production).
 
+  web UI     {info.gateway_url}/ui/   (development login: pick alice, bob or admin)
   gateway    {info.gateway_url}      (API docs: {info.gateway_url}/docs)
   marathon   {info.marathon_url}   (simulated)
   chronos    {info.chronos_url}   (simulated)
