@@ -7,8 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.api.deps import DeploymentsDep, EdgesDep
 from gateway.catalog import Module
+from gateway.deployments import Created
 from gateway.edges import Edges
-from gateway.errors import InvalidInput, NotFound, QuotaExceeded
+from gateway.errors import NotFound
 from gateway.models import DeploymentRequest
 from gateway.web import forms
 from gateway.web.context import PostedForm, UiDep
@@ -81,16 +82,14 @@ async def deploy_submit(name: str, form: PostedForm, ui: UiDep, edges: EdgesDep,
             "storage": forms.storage(form), "description": form.get("description")}
     if form.get("jupyter_password") or data["service"] == "jupyter":
         data["jupyter_password"] = form.get("jupyter_password") or None
-    try:
+    user = ui.user
+
+    async def create() -> Created:
         request = forms.build(DeploymentRequest, data, errors, DEPLOY_INPUTS)
-        created = await deployments.create(request, ui.user)
-    except forms.FormInvalid as invalid:
-        errors = invalid.errors
-    except InvalidInput as exc:
-        errors = forms.service_errors(exc, DEPLOY_INPUTS)
-    except QuotaExceeded as exc:
-        errors = {"": [exc.detail]}
-    else:
+        return await deployments.create(request, user)
+
+    created, errors = await forms.submit(create, DEPLOY_INPUTS)
+    if created is not None:
         return RedirectResponse(ui.url("deployment_page", deployment_id=created.deployment.id),
                                 status_code=303)
     return await _deploy_form(ui, edges, module, values=forms.shown_values(form), errors=errors,

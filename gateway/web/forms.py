@@ -8,13 +8,15 @@ a form that is shown again.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.errors import InvalidInput
+from gateway.errors import InvalidInput, QuotaExceeded
 from gateway.web.context import Form
 
+T = TypeVar("T")
 FieldErrors = dict[str, list[str]]  # input name -> sentences; "" is the form as a whole
 SECRET_FIELDS = ("storage.rclone_password", "jupyter_password", "csrf")
 HARDWARE = (("cpus", float), ("memory", int), ("disk", int), ("gpus", int))
@@ -133,3 +135,15 @@ def build(model: type[BaseModel], data: dict[str, Any], errors: FieldErrors,
     if errors:
         raise FormInvalid(errors)
     return built
+
+
+async def submit(create: Callable[[], Awaitable[T]], inputs: set[str]) -> tuple[T | None, FieldErrors]:
+    """Build and send the request; what the form or the service refuses comes back as errors."""
+    try:
+        return await create(), {}
+    except FormInvalid as invalid:
+        return None, invalid.errors
+    except InvalidInput as exc:
+        return None, service_errors(exc, inputs)
+    except QuotaExceeded as exc:
+        return None, {"": [exc.detail]}

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.api.deps import EdgesDep, JobsDep
 from gateway.edges import Edges
-from gateway.errors import Conflict, GatewayError, InvalidInput, QuotaExceeded
+from gateway.errors import Conflict, GatewayError
 from gateway.jobs import Jobs
 from gateway.models.jobs import Job, JobRequest
 from gateway.models.schedules import INFINITE, Period, ScheduleError, parse_schedule
@@ -117,16 +117,13 @@ async def job_submit(form: PostedForm, ui: UiDep, edges: EdgesDep, jobs: JobsDep
         data["parents"] = form.getlist("parents")
         if not data["parents"]:
             forms.add_error(errors, "parents", "Choose at least one of your jobs.")
-    try:
-        request = forms.build(JobRequest, data, errors, JOB_INPUTS)
-        created = await jobs.create(request, ui.user)
-    except forms.FormInvalid as invalid:
-        errors = invalid.errors
-    except InvalidInput as exc:
-        errors = forms.service_errors(exc, JOB_INPUTS)
-    except QuotaExceeded as exc:
-        errors = {"": [exc.detail]}
-    else:
+    user = ui.user
+
+    async def create() -> Job:
+        return await jobs.create(forms.build(JobRequest, data, errors, JOB_INPUTS), user)
+
+    created, errors = await forms.submit(create, JOB_INPUTS)
+    if created is not None:
         return RedirectResponse(ui.url("job_page", job_id=created.id), status_code=303)
     values = forms.shown_values(form)
     values["parents"] = "\n".join(form.getlist("parents"))

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from tests.support.asgi_handler import asgi_handler
 from tests.support.fake_chronos import CHRONOS, FakeChronos
 from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
 
@@ -58,19 +59,12 @@ class WebClient:
 def web_client(dev_login: bool = False, **settings: Any) -> Iterator[WebClient]:
     issuer = DevIssuer(ISSUER)
     cluster, chronos = FakeCluster(), FakeChronos()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
     async def route(request: httpx.Request) -> httpx.Response:
         if str(request.url).startswith(CHRONOS):
             return await chronos.handle(request)
         return await cluster.handle(request)
 
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    cluster.other = to_issuer
+    cluster.other = asgi_handler(issuer.asgi_app())
     conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
                     chronos_url=CHRONOS, required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP],
                     job_specs_dir=JOB_SPECS, lb_host="lb.test", ui_dev_login=dev_login,
