@@ -202,7 +202,7 @@ class Settings(BaseSettings):
         "",
         description="Where the web UI sends a user whose token was refused (expired), to sign in "
         "again; behind Apache the mod_auth_openidc logout URL that returns to /ui, e.g. "
-        "/ui/redirect_uri?logout=https%3A%2F%2Fgw.example.org%2Fui%2F. Empty: /ui itself.",
+        "/oidc/redirect_uri?logout=https%3A%2F%2Fgw.example.org%2Fui%2F. Empty: /ui itself.",
     )
     ui_dev_login: bool = Field(
         False,
