@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from gateway import __version__
-from gateway.api import deployments, health, jobs, me, metrics, modules
+from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
@@ -133,5 +133,6 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(deployments.router)
     app.include_router(jobs.router)
     app.include_router(me.router)
+    app.include_router(problem_pages.router)
     install_web(app, dev_login=dev_login)
     return app

@@ -79,6 +79,8 @@ class DevStack:
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
             "ui_dev_login": True,
+            # The simulated Chronos says whether it has the GPU patch; the gateway must agree.
+            "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
         gateway_server = EmbeddedServer(create_app(settings, dev_login=self.issuer),

@@ -50,7 +50,7 @@ async def dev_login(request: Request, edges: EdgesDep) -> Response:
     form = await read_form(request)
     issuer = web_state(request).dev_login
     assert issuer is not None
-    token = issuer.demo_token(form.get("user"))
+    token = issuer.demo_token_for(form.get("user"))
     if token is None:
         raise FormRefused("There is no such demo user.")
     ui = page_context(request, edges, None)
