@@ -1,9 +1,9 @@
 """From a posted form to the API's request models, and from their errors back to the fields.
 
 The inputs are named like the API's fields (``hardware.cpus``, ``storage.rclone_url``), so the
-field paths of pydantic's errors and of the services' ``InvalidInput`` land on the input they
-concern; what matches no input is said at the top of the form. Secrets are never put back into
-a form that is shown again.
+field paths of pydantic's errors (worded as the API words them) and of the services'
+``InvalidInput`` land on the input they concern; what matches no input is said at the top of
+the form. Secrets are never put back into a form that is shown again.
 """
 
 from __future__ import annotations
@@ -14,21 +14,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from gateway.errors import InvalidInput, QuotaExceeded
+from gateway.models.messages import field_errors
 from gateway.web.context import Form
 
 T = TypeVar("T")
 FieldErrors = dict[str, list[str]]  # input name -> sentences; "" is the form as a whole
 SECRET_FIELDS = ("storage.rclone_password", "jupyter_password", "csrf")
 HARDWARE = (("cpus", float), ("memory", int), ("disk", int), ("gpus", int))
-
-# pydantic's wording for a pattern is the regular expression itself: say it in words.
-PATTERN_HINTS = {
-    "name": "Use letters, digits and _ . - (up to 63), starting with a letter or digit.",
-    "parents": "Parents are names of your jobs.",
-    "storage.rclone_url": "Give the https:// URL of your WebDAV folder.",
-    "module": "Choose a module from the catalog.",
-}
-
 
 class FormInvalid(Exception):
     def __init__(self, errors: FieldErrors) -> None:
@@ -60,15 +52,10 @@ def add_error(errors: FieldErrors, field: str, message: str) -> None:
 
 
 def validation_errors(exc: ValidationError, inputs: set[str]) -> FieldErrors:
+    """pydantic's errors in the API's own words (gateway/models/messages.py), on their inputs."""
     errors: FieldErrors = {}
-    for error in exc.errors():
-        path = ".".join(str(p) for p in error.get("loc", ()))
-        field = field_for(path, inputs)
-        if error.get("type") == "string_pattern_mismatch" and field in PATTERN_HINTS:
-            message = PATTERN_HINTS[field]
-        else:
-            message = sentence(str(error.get("msg", "")))
-        add_error(errors, field, message)
+    for error in field_errors(exc.errors()):
+        add_error(errors, field_for(error["field"], inputs), sentence(error["message"]))
     return errors
 
 

@@ -80,7 +80,8 @@ def test_field_errors_are_sentences_beside_their_fields_and_secrets_are_never_ec
     assert answer.status_code == 422
     page = answer.text
     assert '<p class="field-error" id="error-hardware.cpus">Enter a number.</p>' in page
-    assert 'id="error-storage.rclone_url">Give the https:// URL of your WebDAV folder.' in page
+    assert 'id="error-storage.rclone_url">Must be an https:// URL without spaces.' in page
+    assert 'id="error-jupyter_password">Must be at least 9 characters long.' in page
     assert "short-pw" not in page and "rclone-secret-value" not in page
     assert "EPOCHS=10" in page and "http://insecure.example/" in page  # the rest is kept
     assert "{" not in re.sub(r"<style.*?</style>", "", page)  # no JSON anywhere
