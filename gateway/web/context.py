@@ -63,7 +63,8 @@ def page_context(request: Request, edges: Edges, user: Identity | None) -> Ui:
     state = web_state(request)
     return Ui(request=request, pages=state.pages, prefix=root_path(request, edges.settings),
               user=user, csrf_token=state.csrf.issue(user.owner) if user else "",
-              zone=user_zone(request), dev_login=dev_login_enabled(request, edges))
+              zone=user_zone(request), dev_login=dev_login_enabled(request, edges),
+              signin_url=edges.settings.ui_signin_url)
 
 
 async def signed_in_ui(request: Request, edges: EdgesDep) -> Ui:

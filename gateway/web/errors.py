@@ -33,9 +33,8 @@ def sign_in_again(request: Request, reason: str) -> Response:
         response: Response = RedirectResponse(ui.url("dev_login_page"), status_code=303)
         response.delete_cookie(DEV_COOKIE, path=ui.prefix + "/ui")
         return response
-    signin_url = request.app.state.edges.settings.ui_signin_url
     return ui.render("signin.html", status=401, reason=reason,
-                     signin_url=signin_url or ui.url("ui_home"), automatic=bool(signin_url),
+                     target=ui.signin_url or ui.url("ui_home"), automatic=bool(ui.signin_url),
                      headers={"WWW-Authenticate": 'Bearer realm="gateway"'})
 
 

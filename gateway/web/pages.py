@@ -72,6 +72,7 @@ class Ui:
     csrf_token: str
     zone: ZoneInfo
     dev_login: bool
+    signin_url: str  # behind Apache: ends the session and logs in anew (sign out, sign in again)
 
     def url(self, route: str, /, query: dict[str, Any] | None = None, **params: Any) -> str:
         path = self.prefix + self.request.app.url_path_for(route, **params)
