@@ -18,8 +18,8 @@ from gateway.app import create_app
 from gateway.auth import TokenVerifier
 from gateway.config import Settings
 from gateway.errors import Unauthorized
-from tests.auth.conftest import JOB_SPECS
 from tests.support.oidc_provider import Provider
+from tests.support.paths import JOB_SPECS
 
 CLIENT_ID = "gateway"  # the mock signs only ID tokens, for this client: it is our audience
 pytestmark = pytest.mark.slow

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.gateway_stack import JOB_SPECS
+from tests.support.paths import REPO
 
-PROVIDER = JOB_SPECS.parent / ".venv-op" / "bin" / "oidc-provider-mock"
+PROVIDER = REPO / ".venv-op" / "bin" / "oidc-provider-mock"
 
 
 class Provider:
