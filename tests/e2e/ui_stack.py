@@ -20,9 +20,9 @@ from gateway.serving import EmbeddedServer
 from simcluster import SimConfig
 from tests.support.apache_server import ApacheServer, free_port
 from tests.support.background import running
+from tests.support.certificates import ServerCertificate, server_certificate
 from tests.support.gateway_stack import fast_health_checks
 from tests.support.oidc_provider import Provider
-from tests.support.test_ca import ServerCertificate, server_certificate
 
 CLIENT_ID = "gateway-ui"
 ADMIN_GROUP = "deep/admins"
