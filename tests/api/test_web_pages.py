@@ -153,3 +153,13 @@ def test_a_dependent_job_is_shown_as_such_on_its_parents_page(web: WebClient):
     refused = web.send_form(made.headers["location"].replace("train", "prepare") + "/delete",
                             made.headers["location"].replace("train", "prepare") + "/delete", {})
     assert refused.status_code == 409 and "delete them first" in refused.text
+
+
+def test_killing_a_job_with_nothing_running_says_so_on_its_page(web: WebClient):
+    made = web.send_form("/ui/jobs/new", "/ui/jobs/new", {
+        "name": "idle", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
+        "when": "schedule", "schedule": "R/2030-01-15T02:00:00Z/P1D"})
+    assert made.status_code == 303, made.text
+    page = made.headers["location"]
+    refused = web.send_form(page, page + "/kill", {})
+    assert refused.status_code == 409 and "Nothing to kill" in refused.text
