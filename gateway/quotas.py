@@ -143,7 +143,7 @@ class Quotas:
     @asynccontextmanager
     async def admit(self, identity: Identity, kind: str, hardware: Hardware, *,
                     replay: Callable[[], Awaitable[T | None]] | None = None,
-                    replacing: Usage | None = None) -> AsyncIterator[T | None]:
+                    ) -> AsyncIterator[T | None]:
         """Hold the owner's lock, refuse if over quota, and let the caller create inside.
 
         ``replay`` runs first, under the lock: what it returns (an earlier attempt's result of
@@ -153,5 +153,5 @@ class Quotas:
         async with self.lock.hold(identity.owner):
             earlier = await replay() if replay is not None else None
             if earlier is None:
-                await self.check(identity, kind, hardware, replacing)
+                await self.check(identity, kind, hardware)
             yield earlier
