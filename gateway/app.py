@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
+from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
@@ -58,6 +59,12 @@ def _upstream_factory(conf: Settings, http: httpx.AsyncClient,
                               no_leader=no_leader, no_leader_is_unprocessed=unprocessed)
 
     return upstream
+
+
+def _max_body_bytes(app: FastAPI) -> int:
+    edges: Edges | None = getattr(app.state, "edges", None)
+    limit: int = (edges.settings if edges else Settings.model_construct()).max_body_bytes
+    return limit
 
 
 def create_app(settings: Settings | None = None, *,
@@ -120,6 +127,8 @@ def create_app(settings: Settings | None = None, *,
     )
     app.state.metrics = GatewayMetrics(__version__)
     app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
+    # Inside the metrics middleware, so a refused body is counted like any other answer.
+    app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_problem_handlers(app)
     app.include_router(health.router)

@@ -196,9 +196,15 @@ class Deployments:
     # -- helpers ---------------------------------------------------------------------------
 
     def _view(self, app: dict[str, Any], queue_entry: dict[str, Any] | None = None) -> Deployment:
-        return status.deployment_from_app(
-            app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
-            main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
+        try:
+            return status.deployment_from_app(
+                app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
+                main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            # One app in a shape we cannot read must not break every listing: it is shown as
+            # unknown, so its owner can still see and delete it.
+            log.warning("cannot read Marathon app %r", app.get("id"), exc_info=True)
+            return status.unreadable_deployment(app)
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
         # Ids are checked before they reach a URL; another user's app is "not found" too.

@@ -10,6 +10,7 @@ escapes becomes a generic 500 without details, so no stack trace or upstream bod
     │   └── InsufficientScope     403  insufficient_scope, the challenge names the scopes
     ├── NotFound                  404  not_found (also: not yours)
     ├── Conflict                  409  conflict
+    ├── PayloadTooLarge           413  payload_too_large (GATEWAY_MAX_BODY_BYTES)
     ├── InvalidInput              422  invalid_input, ``errors`` name the fields
     ├── QuotaExceeded             403  quota_exceeded, ``quota`` says what is used and allowed
     ├── UpstreamError             502  upstream_error (a scheduler refused or failed)
@@ -96,6 +97,10 @@ class NotFound(GatewayError):
 
 class Conflict(GatewayError):
     status, code, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(GatewayError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
 
 
 class InvalidInput(GatewayError):

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPBearer
 
-from gateway.auth.bearer import bearer_token_from_request
+from gateway.api.routing import authenticate
 from gateway.deployments import Deployments
 from gateway.edges import Edges, Services
 from gateway.errors import UpstreamUnavailable
@@ -51,12 +51,10 @@ DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
-async def current_identity(request: Request, edges: EdgesDep,
+async def current_identity(request: Request,
                            _doc: Annotated[object, Depends(_openapi_bearer)] = None) -> Identity:
-    """The verified caller. Identity headers a client sends are never looked at."""
-    token = bearer_token_from_request(request.headers.getlist("authorization"),
-                                      request.query_params)
-    return await edges.verifier.verify(token)
+    """The verified caller (AuthenticatedRoute verified it before the body was read)."""
+    return await authenticate(request)
 
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]

@@ -25,7 +25,9 @@ from gateway.models.common import (
     check_image,
 )
 
-DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting"]
+# "unknown": the app as Marathon holds it cannot be read (status_reason says why).
+DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting",
+                           "unknown"]
 LogStream = Literal["stdout", "stderr"]
 
 # ai4-papi refuses notebook passwords shorter than 9 characters; so do we.

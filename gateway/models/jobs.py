@@ -20,13 +20,15 @@ from pydantic import (
 from gateway.models.common import Hardware, ModuleName, Storage, check_env, check_image
 from gateway.models.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
 
-JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled"]
+# "unknown": the job as Chronos stores it cannot be read (status_reason says why).
+JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled", "unknown"]
 RunState = Literal["staging", "running", "succeeded", "failed", "killed", "lost", "error"]
 
 # Chronos allows [A-Za-z0-9_.-]; a leading letter or digit keeps names readable in the CLI, and
 # the "gw-" prefix is how full job ids start, so a bare name never looks like one.
-JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-JobName = Annotated[str, StringConstraints(pattern=JOB_NAME.pattern)]
+# Always used with fullmatch: a "$" would let a trailing newline through.
+JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+JobName = Annotated[str, StringConstraints(pattern=rf"^{JOB_NAME.pattern}$")]
 MAX_PARENTS = 20
 MAX_FETCH = 20
 
@@ -104,9 +106,6 @@ class JobRequest(BaseModel):
     @field_validator("env")
     @classmethod
     def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
-        for value in env.values():
-            if "\x00" in value:
-                raise ValueError("environment values must not contain NUL characters")
         return check_env(env)
 
     @field_validator("timezone")

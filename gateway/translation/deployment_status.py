@@ -143,3 +143,15 @@ def _task(task: dict[str, Any]) -> Task:
     healthy = all(r.get("alive") for r in results) if results else None
     return Task(id=task.get("id", ""), host=task.get("host"), state=task.get("state", "UNKNOWN"),
                 started_at=task.get("startedAt"), healthy=healthy)
+
+
+def unreadable_deployment(app: dict[str, Any]) -> Deployment:
+    """What can be said of an app whose shape the gateway cannot read: its id and owner."""
+    labels = app.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    return Deployment(
+        id=str(labels.get(DEPLOYMENT_LABEL) or str(app.get("id", "")).rsplit("/", 1)[-1]),
+        owner=str(labels.get(OWNER_LABEL, "")), image="", service="deepaas",
+        hardware=Hardware.model_construct(cpus=0.0, memory=0, disk=0, gpus=0), status="unknown",
+        status_reason="Marathon holds this deployment in a form the gateway cannot read; "
+                      "delete it and deploy again.")

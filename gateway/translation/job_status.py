@@ -170,3 +170,14 @@ def job_view(job: dict[str, Any], *, live_state: str, runs: list[Run], now: date
         last_success=parse_time(job.get("lastSuccess")),
         last_error=parse_time(job.get("lastError")), runs=runs)
 
+
+
+def unreadable_job(job: dict[str, Any]) -> Job:
+    """What can be said of a job whose stored shape the gateway cannot read: its name."""
+    name = str(job.get("name", ""))
+    owner, bare_name = split_chronos_name(name) or ("", name)
+    return Job(id=name, name=bare_name, owner=owner, command="",
+               hardware=Hardware.model_construct(cpus=0.0, memory=0, disk=0, gpus=0),
+               status="unknown",
+               status_reason="Chronos holds this job in a form the gateway cannot read; delete "
+                             "it and submit it again.")
