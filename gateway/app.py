@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
 from gateway.api.body_limit import BodyLimitMiddleware
+from gateway.api.openapi import install_openapi
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *,
     app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(modules.router)

@@ -69,7 +69,8 @@ class Deployments:
             resolved, identity=identity, deployment_id=deployment_id,
             templates=self._templates, group=self._settings.marathon_group,
             created_at=self._now(), rclone_password_obscured=obscured,
-            idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain)
+            idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain,
+            secrets_key=secrets.token_bytes(16) if idempotency_key is not None else None)
         async def replay_first() -> Created | None:
             # The first attempt may have finished while this one waited for the owner's lock:
             # it is replayed, not counted against the quota as if it were a new one.
@@ -103,8 +104,9 @@ class Deployments:
         if not apps:
             return None
         app = apps[0]
-        if (app.get("labels") or {}).get(specs.FINGERPRINT_LABEL) != \
-                specs.request_fingerprint(resolved):
+        labels = app.get("labels") or {}
+        if labels.get(specs.FINGERPRINT_LABEL) != specs.request_fingerprint(resolved) or \
+                not specs.same_secrets(resolved, labels.get(specs.SECRETS_LABEL)):
             raise InvalidInput(
                 "This Idempotency-Key was already used for a different request.",
                 [{"field": "Idempotency-Key", "message": "reused with a different body"}])

@@ -46,6 +46,16 @@ class Hardware(Strict):
     gpus: int = Field(0, ge=0, le=16, strict=True, description="Whole GPUs (Mesos refuses fractions).")
 
 
+class HardwareView(BaseModel):
+    """Resources as the scheduler holds them: read back, so not held to the request bounds (an
+    operator may have edited the app or job in Marathon or Chronos)."""
+
+    cpus: float
+    memory: int = Field(description="Memory in MiB.")
+    disk: int = Field(description="Disk in MiB.")
+    gpus: int
+
+
 class Storage(Strict):
     """A WebDAV remote (Nextcloud, ownCloud...) the task reaches through rclone as ``rshare:``."""
 

@@ -18,6 +18,7 @@ from pydantic import (
 
 from gateway.models.common import (
     Hardware,
+    HardwareView,
     ModuleName,
     ServiceKind,
     Storage,
@@ -125,7 +126,7 @@ class Deployment(BaseModel):
     module: str | None = None
     image: str
     service: ServiceKind
-    hardware: Hardware
+    hardware: HardwareView
     description: str = ""
     created_at: datetime | None = None
     status: DeploymentStatus

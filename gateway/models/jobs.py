@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from gateway.models.common import Hardware, ModuleName, Storage, check_env, check_image
+from gateway.models.common import Hardware, HardwareView, ModuleName, Storage, check_env, check_image
 from gateway.models.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
 
 # "unknown": the job as Chronos stores it cannot be read (status_reason says why).
@@ -184,7 +184,7 @@ class Job(BaseModel):
     image: str | None = None
     command: str
     args: list[str] = Field(default_factory=list)
-    hardware: Hardware
+    hardware: HardwareView
     schedule: str | None = Field(None, description="As Chronos keeps it: the start moves to the "
                                                      "next run after every launch.")
     timezone: str | None = None
