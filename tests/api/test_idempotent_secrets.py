@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from tests.test_deployments_http import _harness
+from tests.support.deployments_harness import harness_for as _harness
 
 STORAGE = {"rclone_url": "https://nc.example.org/remote.php/webdav/", "rclone_user": "u1",
            "rclone_password": "storage-secret-1"}
