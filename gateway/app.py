@@ -3,6 +3,7 @@ and the services, once (gateway/services.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -24,10 +25,11 @@ from gateway.discovery.configured import leader_source_for
 from gateway.discovery.source import Scheduler
 from gateway.edges import Edges, Services
 from gateway.jobs import Jobs
-from gateway.metrics import GatewayMetrics, MetricsMiddleware
+from gateway.metrics import GatewayMetrics
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
+from gateway.request_context import RequestContextMiddleware, send_request_id
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
 from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
@@ -49,15 +51,16 @@ def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
     return (user, password.get_secret_value()) if user else None
 
 
-def _upstream_factory(conf: Settings, http: httpx.AsyncClient,
-                      leaders: LeaderSource) -> Callable[..., UpstreamClient]:
+def _upstream_factory(conf: Settings, http: httpx.AsyncClient, leaders: LeaderSource,
+                      metrics: GatewayMetrics) -> Callable[..., UpstreamClient]:
     """Builds each scheduler's client with the settings they all share."""
 
     def upstream(scheduler: Scheduler, no_leader: NoLeaderCheck, *, unprocessed: bool = False,
                  credentials: tuple[str, str] | None = None) -> UpstreamClient:
         return UpstreamClient(scheduler, http, leaders, timeout=conf.upstream_timeout,
                               leader_wait=conf.leader_failover_wait, credentials=credentials,
-                              no_leader=no_leader, no_leader_is_unprocessed=unprocessed)
+                              no_leader=no_leader, no_leader_is_unprocessed=unprocessed,
+                              observe=metrics.observe_upstream)
 
     return upstream
 
@@ -84,11 +87,12 @@ def create_app(settings: Settings | None = None, *,
             # one answer's Set-Cookie would ride along with other users' and upstream calls.
             http = await opened.enter_async_context(httpx.AsyncClient(
                 transport=transport, follow_redirects=False,
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))))
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+                event_hooks={"request": [send_request_id]}))
             leaders = leader_source_for(conf)
             opened.push_async_callback(leaders.stop)
             await leaders.start()
-            upstream = _upstream_factory(conf, http, leaders)
+            upstream = _upstream_factory(conf, http, leaders, app.state.metrics)
             marathon = MarathonClient(upstream(
                 "marathon", marathon_has_no_leader, unprocessed=True,
                 credentials=_credentials(conf.marathon_user, conf.marathon_password)))
@@ -127,10 +131,12 @@ def create_app(settings: Settings | None = None, *,
         lifespan=lifespan,
     )
     app.state.metrics = GatewayMetrics(__version__)
-    app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
-    # Inside the metrics middleware, so a refused body is counted like any other answer.
+    app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
+    # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
+    app.state.draining = asyncio.Event()
+    # Inside the request context, so a refused body is logged and counted like any answer.
     app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(health.router)

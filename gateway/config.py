@@ -186,6 +186,12 @@ class Settings(BaseSettings):
         description="Groups whose members see and act on everyone's deployments and jobs.",
     )
 
+    # Operations
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines of `gateway serve`: one JSON object per line (for log "
+        "collectors), or text for people (`gateway dev` always writes text)."
+    )
+
     # Catalog
     job_specs_dir: Path = Field(
         Path("job_specs"), description="Directory with the module catalog and templates."

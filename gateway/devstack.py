@@ -82,7 +82,9 @@ class DevStack:
             "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
-        gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)
+        app = create_app(settings)
+        gateway_server = EmbeddedServer(app, self._host, self._port,
+                                        on_draining=app.state.draining.set)
         await self._start_server(gateway_server)
         self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url or "",
                             chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,

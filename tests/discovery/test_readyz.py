@@ -71,15 +71,22 @@ def test_zookeeper_leaders_are_reported_and_a_zookeeper_outage_keeps_the_last_on
             assert body["leaders"]["chronos"]["url"] == "http://127.0.0.1:4400"
             assert body["leaders"]["mesos"]["known_for_seconds"] >= 0
             assert body["stale"] is False
+            metrics = client.get("/metrics").text
+            assert "gateway_zookeeper_connected 1.0" in metrics
+            assert 'gateway_leader_changes_total{scheduler="chronos"} 1.0' in metrics
 
             zookeeper.stop()
             _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] != "connected")
             response = client.get("/readyz")
             assert response.status_code == 200
+            assert "gateway_zookeeper_connected 0.0" in client.get("/metrics").text
             assert response.json()["stale"] is True
             assert "last known leaders" in response.json()["detail"]
             zookeeper.start()
             _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] == "connected",
                         timeout=15)
+            leaders = client.app.state.edges.leaders  # type: ignore[attr-defined]
+        # Leaving the lifespan closed the ZooKeeper session (leaders and quota locks share it).
+        assert leaders.status()["zookeeper"]["state"] == "stopped"
     finally:
         instance.die()

@@ -121,6 +121,7 @@ async def test_when_the_leader_dies_the_next_contender_is_used_within_a_second(s
 
     assert new.url == "http://marathon-2:8080"
     assert new.known_since - died < 1.0
+    assert source.leader_changes["marathon"] == 2  # the first leader found, then its successor
 
 
 async def test_when_the_leading_mesos_master_dies_the_next_oldest_one_leads(source, chroot,
