@@ -41,6 +41,7 @@ _WHY = {
     401: "No token, or not a valid one",
     403: "The token lacks a required group or scope (or, creating, the quota is exceeded)",
     404: "Not found (also: not yours)",
+    409: "Refused in the resource's present state (no task or run yet, dependents, locked)",
     413: "The request body is larger than GATEWAY_MAX_BODY_BYTES",
     422: "Invalid input; `errors` name the fields",
     502: "A scheduler refused or failed the call",
@@ -124,7 +125,7 @@ def _describe_operation(method: str, path: str, operation: dict[str, Any]) -> No
     if "{" in path:
         statuses.add(404)
     if path.startswith(_UPSTREAM_PREFIXES):
-        statuses |= {502, 503}
+        statuses |= {409, 502, 503}
     for code in sorted(statuses):
         responses.setdefault(str(code), {"description": _WHY[code]})
     for status, response in responses.items():

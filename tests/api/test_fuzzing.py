@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 17
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 100
 USERS = ("alice", "bob")
 # Requests the JSON schema allows but the gateway refuses on grounds a schema cannot state (an
 # unknown module, a parent job that does not exist, a name already used, a jupyter_password
