@@ -124,9 +124,17 @@ class UpstreamError(GatewayError):
 
 
 class UpstreamUnavailable(GatewayError):
-    """No leader known, or the leader does not answer."""
+    """No leader known, or the leader does not answer. Retrying helps, so the answer says when
+    (``Retry-After``), unless ``retry_after`` is None (something not configured)."""
 
     status, code, title = 503, "upstream_unavailable", "Upstream scheduler unavailable"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None, retry_after: int | None = 5) -> None:
+        headers = dict(headers or {})
+        if retry_after is not None:
+            headers.setdefault("Retry-After", str(retry_after))
+        super().__init__(detail, extra=extra, headers=headers)
 
 
 def _challenge(error: str | None, detail: str) -> str:

@@ -44,7 +44,7 @@ def get_deployments(request: Request) -> Deployments:
 def get_jobs(request: Request) -> Jobs:
     jobs = get_services(request).jobs
     if jobs is None:
-        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
+        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.", retry_after=None)
     return jobs
 
 
