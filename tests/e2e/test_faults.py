@@ -16,6 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway.devissuer import DEMO_GROUP, DevIssuer
+from simcluster.marathon.instance import MarathonInstance
+from simcluster.server import ServedApp, bind_free_socket
 from tests.e2e.fault_stack import SMALL, UPSTREAM_TIMEOUT, FaultStack, fault_stack
 from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.background import BackgroundLoop
@@ -186,6 +189,58 @@ async def _leader(stack: FaultStack) -> str | None:
     return leaders[0] if leaders else None
 
 
+def test_marathon_down_is_503_nothing_is_created_and_a_new_marathon_is_followed(faults):
+    key = {"Idempotency-Key": "while-marathon-down"}
+    body = {"image": IMAGE, "hardware": SMALL, "description": "while Marathon is down"}
+    with faults.client() as alice:
+        before = alice.get("/v1/deployments").json()["items"]
+        for index in range(len(faults.sim.marathons)):
+            faults.loop.run(faults.sim.kill_marathon(index))
+        _problem(alice.get("/v1/deployments"), 503, "upstream_unavailable")
+        _problem(alice.post("/v1/deployments", json=body, headers=key), 503,
+                 "upstream_unavailable")
+        faults.loop.run(_add_marathon(faults))
+        faults.wait(lambda: alice.get("/v1/deployments").status_code == 200, timeout=30)
+        assert alice.get("/v1/deployments").json()["items"] == before  # nothing lost or added
+        retry = alice.post("/v1/deployments", json=body, headers=key)
+        assert retry.status_code == 202 and "idempotent-replayed" not in retry.headers
+        assert alice.delete(f"/v1/deployments/{retry.json()['id']}").status_code == 204
+
+
+async def _add_marathon(stack: FaultStack) -> None:
+    sim = stack.sim
+    instance = MarathonInstance(sim.master, sim.clock, sim.config, master_url=sim.mesos_url,
+                                faults=sim.faults)
+    sim.marathons.append(instance)
+    await instance.start()
+
+
+def test_the_mesos_master_down_is_503_for_what_needs_it_and_it_is_followed_back(faults):
+    with faults.client() as alice:
+        assert alice.get("/v1/jobs/probe").status_code == 200
+        master = faults.loop.run(_stop_master(faults))
+        try:
+            _problem(alice.get("/v1/jobs/probe"), 503, "upstream_unavailable")
+            assert alice.get("/v1/jobs").status_code == 200  # a listing needs only Chronos
+        finally:
+            faults.loop.run(_restart_master(faults, master))
+        faults.wait(lambda: alice.get("/v1/jobs/probe").status_code == 200)
+
+
+async def _stop_master(stack: FaultStack) -> ServedApp:
+    # The master's server is the cluster's first; stopping it closes its port (refused).
+    served = stack.sim._servers[0]
+    assert served.port == stack.sim.master.port
+    await served.stop()
+    return served
+
+
+async def _restart_master(stack: FaultStack, stopped: ServedApp) -> None:
+    served = ServedApp(stopped.app, bind_free_socket(stopped.host, stopped.port))
+    await served.start()
+    stack.sim._servers[0] = served
+
+
 def test_chronos_down_is_503_and_a_new_chronos_is_followed_without_losing_jobs(faults):
     with faults.client() as alice:
         before = {j["id"] for j in alice.get("/v1/jobs").json()["items"]}
@@ -236,14 +291,22 @@ def test_zookeeper_down_is_served_or_a_clear_503_and_everything_is_back_after(fa
             assert alice.delete(f"/v1/deployments/{deployment['id']}").status_code == 204
 
 
-@pytest.mark.parametrize("rule", [{"status": 500}, {"drop": True}, {"status": 200, "html": True}],
-                         ids=["500", "dropped", "html"])
+@pytest.mark.parametrize("rule", [{"status": 500}, {"drop": True}, {"status": 200, "html": True},
+                                  {"latency": 8.0}], ids=["500", "dropped", "html", "slow"])
 def test_the_issuers_jwks_failing_does_not_lock_out_users_with_known_keys(faults, rule):
-    # Keys fetched before stay in use; the issuer's outage is invisible to users.
+    # Keys fetched before stay in use: the issuer's outage is invisible to their users. A
+    # token signed with a key the gateway never saw is refused at once (401), never left
+    # hanging on the issuer.
     faults.loop.run(_issuer_fault(faults, {"path": "/", **rule}))
+    stranger = DevIssuer(faults.settings.oidc_issuers[0], kid="rotated-key").mint(
+        "carol", groups=(DEMO_GROUP,))
     with faults.client("bob") as bob:
+        started = time.monotonic()
         assert bob.get("/v1/me").status_code == 200
         assert bob.get("/v1/deployments").status_code == 200
+        refused = bob.get("/v1/me", headers={"Authorization": f"Bearer {stranger}"})
+        _problem(refused, 401, "invalid_token")
+        assert time.monotonic() - started < 7  # at most one key fetch, bounded by its timeout
 
 
 async def _issuer_fault(stack: FaultStack, rule: dict) -> None:
