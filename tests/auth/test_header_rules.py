@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
-from tests.auth.conftest import JOB_SPECS, Gateway, assert_invalid_token
+from tests.auth.conftest import Gateway, assert_invalid_token
 from tests.auth.keys import AUDIENCE
+from tests.support.paths import JOB_SPECS
 
 
 def test_a_request_without_a_token_gets_401_with_a_bare_bearer_challenge(gateway: Gateway):

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -24,9 +23,9 @@ from gateway.app import create_app
 from gateway.auth import TokenVerifier
 from gateway.config import Settings
 from gateway.errors import Unauthorized
-from tests.auth.conftest import JOB_SPECS
+from tests.support.paths import JOB_SPECS, REPO
 
-PROVIDER = Path(__file__).parents[2] / ".venv-op" / "bin" / "oidc-provider-mock"
+PROVIDER = REPO / ".venv-op" / "bin" / "oidc-provider-mock"
 CLIENT_ID = "gateway"  # the mock signs only ID tokens, for this client: it is our audience
 pytestmark = pytest.mark.slow
 

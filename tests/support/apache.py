@@ -12,7 +12,9 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
+
+ROOT = REPO
 APACHE_DIR = ROOT / "deploy" / "apache"
 TEMPLATE = APACHE_DIR / "gateway.conf"
 MODULES_DIR = Path("/usr/lib/apache2/modules")

@@ -1,4 +1,4 @@
-"""The Chronos job we send is pinned by golden files (tests/golden/chronos-job-*.json): a CPU
+"""The Chronos job we send is pinned by golden files (tests/unit/golden/chronos-job-*.json): a CPU
 job run now, a nightly GPU job in Europe/Madrid with storage and fetched data, a dependent job.
 
 Set UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
@@ -24,9 +24,9 @@ from gateway.identity import owner_key
 from gateway.models.jobs import JobRequest
 from gateway.translation import jobs as specs
 from gateway.translation.job_templates import JobTemplates
+from tests.support.paths import JOB_SPECS
 
 GOLDEN = Path(__file__).parent / "golden"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 TEMPLATES = load_service_templates(JOB_SPECS)
 CATALOG = load_module_catalog(JOB_SPECS)
 JOB_TEMPLATES = load_job_templates(JOB_SPECS)

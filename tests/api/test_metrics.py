@@ -1,13 +1,11 @@
 """Operators scrape /metrics: requests by route template and status, and leader state."""
 
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
-
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
+from tests.support.paths import JOB_SPECS
 
 
 def _client() -> TestClient:

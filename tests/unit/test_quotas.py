@@ -7,9 +7,9 @@ import pytest
 from gateway.config import QuotaLimits, Settings
 from gateway.errors import QuotaExceeded
 from gateway.identity import Identity
-from gateway.models import Hardware
 from gateway.quota_locks import LocalQuotaLock
 from gateway.quotas import Quotas, Usage, check_quota, limits_for
+from tests.support.quota_race import Ledger, race
 
 ONE_GPU = Usage(cpus=2, memory=4096, gpus=1, count=1)
 
@@ -53,41 +53,12 @@ def test_a_member_gets_the_most_generous_of_their_groups():
     assert limits_for({"nobody"}, default, by_group) == default
 
 
-class Ledger:
-    """A workload store whose creations take time, like a Marathon POST."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, list[Usage]] = {}
-
-    async def usage(self, owner: str) -> Usage:
-        await asyncio.sleep(0.001)
-        return sum(self.items.get(owner, []), Usage())
-
-    async def create(self, owner: str, usage: Usage) -> None:
-        await asyncio.sleep(0.005)
-        self.items.setdefault(owner, []).append(usage)
-
-
-async def _race(quotas: list[Quotas], ledger: Ledger, identity: Identity, attempts: int) -> int:
-    hardware = Hardware(cpus=1, memory=1024, disk=0, gpus=1)
-
-    async def attempt(index: int) -> bool:
-        try:
-            async with quotas[index % len(quotas)].admit(identity, "deployments", hardware):
-                await ledger.create(identity.owner, Usage.of(hardware))
-        except QuotaExceeded:
-            return False
-        return True
-
-    return sum(await asyncio.gather(*(attempt(i) for i in range(attempts))))
-
-
 def test_twenty_concurrent_requests_cannot_overshoot_the_gpu_quota():
     ledger = Ledger()
     quotas = Quotas(Settings(quota_gpus=3), LocalQuotaLock())
     quotas.register_usage("deployments", ledger.usage)
     alice = Identity(subject="alice", issuer="https://iam.example.org/")
-    admitted = asyncio.run(_race([quotas], ledger, alice, 20))
+    admitted = asyncio.run(race([quotas], ledger, alice, 20))
     assert admitted == 3
     assert sum(u.gpus for u in ledger.items[alice.owner]) == 3
 
@@ -104,7 +75,7 @@ def test_without_a_lock_the_same_race_overshoots():
     quotas = Quotas(Settings(quota_gpus=3), NoLock())
     quotas.register_usage("deployments", ledger.usage)
     bob = Identity(subject="bob", issuer="https://iam.example.org/")
-    assert asyncio.run(_race([quotas], ledger, bob, 20)) > 3
+    assert asyncio.run(race([quotas], ledger, bob, 20)) > 3
 
 
 def test_group_limits_apply_to_members():

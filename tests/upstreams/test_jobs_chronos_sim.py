@@ -24,9 +24,10 @@ from gateway.upstreams.upstream import UpstreamClient
 from simcluster.chronos import ChronosOptions
 from simcluster.chronos.standalone import ChronosCluster, standalone
 from simcluster.mesos import AgentSpec
+from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 OWNER = "0123456789abcdef0123456789abcdef"
 TIME_SCALE = 600.0  # one real second is ten simulated minutes
 # A GPU agent only offers to frameworks with the GPU capability, so CPU jobs need a CPU agent.
@@ -53,15 +54,6 @@ async def _client(cluster: ChronosCluster) -> AsyncIterator[ChronosClient]:
                                            no_leader=chronos_has_no_leader))
 
 
-async def _until(check: Any, timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
-
-
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
@@ -83,7 +75,7 @@ def test_a_run_now_job_is_accepted_runs_once_and_counts_a_success(tmp_path):
             current = await client.get_job(job["name"])
             return bool(current and current["successCount"] == 1)
 
-        assert await _until(succeeded)
+        assert await eventually(succeeded)
         done = await client.get_job(job["name"])
         assert done is not None and done["schedule"].startswith("R0/") and done["disabled"]
 
@@ -101,7 +93,7 @@ def test_a_repeating_schedule_fires_again_and_again(tmp_path):
             current = await client.get_job(job["name"])
             return bool(current and current["successCount"] >= 3)
 
-        assert await _until(three_runs, timeout=15)
+        assert await eventually(three_runs, timeout=15)
         current = await client.get_job(job["name"])
         assert current is not None and current["scheduleTimeZone"] == "Europe/Madrid"
         assert current["schedule"] != job["schedule"]  # Chronos moved the start forward
@@ -121,7 +113,7 @@ def test_a_dependent_job_runs_after_its_parent_succeeds(tmp_path):
             current = await client.get_job(child["name"])
             return bool(current and current["successCount"] == 1)
 
-        assert await _until(child_ran)
+        assert await eventually(child_ran)
         parent_now = await client.get_job(parent["name"])
         assert parent_now is not None and parent_now["successCount"] == 1
 
@@ -137,7 +129,7 @@ def test_a_failing_job_is_retried_then_counted_as_one_error(tmp_path):
             current = await client.get_job(job["name"])
             return bool(current and current["errorCount"] == 1)
 
-        assert await _until(failed, timeout=15)
+        assert await eventually(failed, timeout=15)
         attempts = sorted(t.task_id.split(":")[2] for t in cluster.master.completed_tasks()
                           if job["name"] in t.task_id)
         assert attempts == ["0", "1", "2"]

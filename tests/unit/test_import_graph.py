@@ -7,7 +7,9 @@ module of ``gateway``: ``gateway.translation``, ``gateway.config``, ...
 import ast
 from pathlib import Path
 
-GATEWAY = Path(__file__).parents[1] / "gateway"
+from tests.support.paths import REPO
+
+GATEWAY = REPO / "gateway"
 Graph = dict[str, set[str]]
 
 

@@ -18,9 +18,9 @@ from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP
 from gateway.devstack import DevInfo, DevStack
 from gateway.serving import EmbeddedServer
 from simcluster import SimConfig
-from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.background import running
 from tests.support.gateway_stack import fast_health_checks
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = pytest.mark.slow
 QUOTA = 3

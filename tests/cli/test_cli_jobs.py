@@ -12,22 +12,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
-from gateway.app import create_app
 from gateway.cli import main
 from gateway.cli.errors import Exit
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
-from gateway.serving import EmbeddedServer
 from tests.support.background import running
+from tests.support.fake_api import serve_fake_api
 from tests.support.fake_chronos import CHRONOS, MARATHON, MESOS, FakeChronos
-
-EXAMPLES = Path(__file__).parents[1] / "job_specs" / "examples"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
-ISSUER = "https://issuer.test/"
+from tests.support.paths import EXAMPLES
 
 
 @dataclass
@@ -39,25 +32,10 @@ class Gateway:
 
 @asynccontextmanager
 async def _gateway(**settings: object) -> AsyncIterator[Gateway]:
-    issuer = DevIssuer(ISSUER)
     chronos = FakeChronos()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    chronos.other = to_issuer
-    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
-                    chronos_url=CHRONOS, required_groups=[DEMO_GROUP], admin_groups=[ADMIN_GROUP],
-                    job_specs_dir=JOB_SPECS, **settings)  # type: ignore[arg-type]
-    server = EmbeddedServer(create_app(conf, transport=chronos.transport()), "127.0.0.1")
-    await server.start()
-    try:
-        yield Gateway(server.url, chronos, issuer.demo_tokens())
-    finally:
-        await server.stop()
+    async with serve_fake_api(chronos, marathon_url=MARATHON, mesos_url=MESOS,
+                              chronos_url=CHRONOS, **settings) as (url, tokens):
+        yield Gateway(url, chronos, tokens)
 
 
 @pytest.fixture(scope="module")

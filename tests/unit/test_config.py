@@ -3,12 +3,12 @@
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from gateway.config import Settings
+from tests.support.paths import JOB_SPECS
 
 
 def test_issuers_are_read_comma_separated_from_the_environment(monkeypatch):
@@ -74,7 +74,7 @@ def test_scheduler_urls_without_an_http_scheme_are_refused():
 
 
 def test_serve_names_a_broken_catalog_file_instead_of_failing_with_a_traceback(tmp_path):
-    specs = Path(__file__).parents[1] / "job_specs"
+    specs = JOB_SPECS
     for name in ("services.yaml", "jobs.yaml"):
         shutil.copy(specs / name, tmp_path / name)
     (tmp_path / "modules.yaml").write_text("modules: [{name: 3}]\n")

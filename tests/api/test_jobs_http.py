@@ -6,55 +6,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
+from tests.support.fake_api import FakeApi, error_fields, fake_api
 from tests.support.fake_chronos import CHRONOS, HTML_500, MARATHON, MESOS, FakeChronos
 
-ISSUER = "https://issuer.test/"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 CPU_JOB = {"name": "prepare-data", "image": "deephdc/deep-oc-generic-dev:cpu",
            "command": "python prepare.py", "hardware": {"cpus": 1, "memory": 2048, "gpus": 0}}
 
 
 @dataclass
-class Harness:
+class Harness(FakeApi):
     chronos: FakeChronos
-    client: TestClient
-    tokens: dict[str, str]
-
-    def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
-        return self.client.request(method, path, headers=headers, **kwargs)
 
     def submit(self, user: str = "alice", **changes: object) -> httpx.Response:
         return self.call("POST", "/v1/jobs", user, json={**CPU_JOB, **changes})
 
 
-
 def _harness(**settings: object) -> Iterator[Harness]:
-    issuer = DevIssuer(ISSUER)
     chronos = FakeChronos()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    chronos.other = to_issuer
-    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
-                    chronos_url=CHRONOS, required_groups=[DEMO_GROUP],
-                    admin_groups=[ADMIN_GROUP], job_specs_dir=JOB_SPECS,
-                    **settings)  # type: ignore[arg-type]
-    with TestClient(create_app(conf, transport=chronos.transport())) as client:
-        yield Harness(chronos, client, issuer.demo_tokens())
+    with fake_api(chronos, marathon_url=MARATHON, mesos_url=MESOS, chronos_url=CHRONOS,
+                  **settings) as api:
+        yield Harness(api.client, api.tokens, api.issuer, chronos)
 
 
 configured = contextmanager(_harness)
@@ -63,10 +38,6 @@ configured = contextmanager(_harness)
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     yield from _harness()
-
-
-def _fields(response: httpx.Response) -> set[str]:
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def test_a_job_run_now_becomes_a_chronos_job_named_after_its_owner(harness):
@@ -125,7 +96,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_reaches_chronos(harne
     response = harness.submit(**change)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert field in _fields(response)
+    assert field in error_fields(response)
     assert harness.chronos.writes == []
 
 
@@ -149,7 +120,7 @@ def test_gpus_are_sent_when_the_chronos_build_supports_them():
 def test_a_second_job_with_the_same_name_is_refused_but_another_user_may_use_it(harness):
     assert harness.submit().status_code == 201
     clash = harness.submit(command="python other.py")
-    assert clash.status_code == 422 and _fields(clash) == {"name"}
+    assert clash.status_code == 422 and error_fields(clash) == {"name"}
     assert len(harness.chronos.posted) == 1
     assert harness.submit(user="bob").status_code == 201
 
@@ -157,7 +128,7 @@ def test_a_second_job_with_the_same_name_is_refused_but_another_user_may_use_it(
 def test_parents_must_be_the_callers_own_existing_jobs(harness):
     assert harness.submit(user="bob", name="bobs-data").status_code == 201
     response = harness.submit(name="evaluate", parents=["bobs-data"])
-    assert response.status_code == 422 and _fields(response) == {"parents.0"}
+    assert response.status_code == 422 and error_fields(response) == {"parents.0"}
     assert harness.submit(name="prepare-data").status_code == 201
     child = harness.submit(name="evaluate", parents=["prepare-data"])
     assert child.status_code == 201, child.text

@@ -1,4 +1,4 @@
-"""The Marathon app we send for a deployment is pinned by golden files (tests/golden/*.json),
+"""The Marathon app we send for a deployment is pinned by golden files (tests/unit/golden/*.json),
 one per service x CPU/GPU x with/without storage.
 
 Set UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
@@ -17,9 +17,10 @@ from gateway.errors import InvalidInput
 from gateway.identity import Identity
 from gateway.models import DeploymentRequest
 from gateway.translation import deployments as specs
+from tests.support.paths import JOB_SPECS
 
 GOLDEN = Path(__file__).parent / "golden"
-TEMPLATES = load_service_templates(Path(__file__).parents[1] / "job_specs")
+TEMPLATES = load_service_templates(JOB_SPECS)
 ALICE = Identity(subject="alice-sub", issuer="https://iam.example.org/", groups=frozenset({"deep"}))
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 STORAGE = {"rclone_url": "https://nc.example.org/remote.php/webdav/", "rclone_vendor": "nextcloud",

@@ -5,8 +5,6 @@ Each replica's lock borrows the session of its leader discovery, as in the app.
 
 import asyncio
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kazoo.client import KazooClient
@@ -18,44 +16,29 @@ from gateway.errors import UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.quota_locks import ZooKeeperQuotaLock
 from gateway.quotas import Quotas
-from tests.fixtures.zookeeper import ZooKeeperServer
-from tests.test_quotas import Ledger, _race
+from tests.support.quota_race import Ledger, race
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeperServer]:
-    server = ZooKeeperServer(Path(tmp_path_factory.mktemp("zookeeper")))
-    server.start()
-    yield server
-    server.stop()
-
-
-async def _connected(lock: ZooKeeperQuotaLock, timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if lock.connected:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the quota lock did not connect to ZooKeeper")
-
-
 async def _two_replicas_race(hosts: str, attempts: int) -> tuple[int, Ledger, Identity]:
     ledger = Ledger()
-    replicas, sessions = [], []
+    replicas, sessions, locks = [], [], []
     for _ in range(2):
         session = ZooKeeperLeaderSource(parse_ensemble(hosts), {})
         await session.start()
         sessions.append(session)
         lock = ZooKeeperQuotaLock(session, "/gateway/quota-locks", timeout=20)
         await lock.start()
-        await _connected(lock)
+        locks.append(lock)
         quotas = Quotas(Settings(quota_gpus=4), lock)
         quotas.register_usage("deployments", ledger.usage)
         replicas.append(quotas)
+    await eventually(lambda: all(lock.connected for lock in locks))
     carol = Identity(subject="carol", issuer="https://iam.example.org/")
     try:
-        admitted = await _race(replicas, ledger, carol, attempts)
+        admitted = await race(replicas, ledger, carol, attempts)
     finally:
         for quotas in replicas:
             await quotas.lock.stop()
@@ -110,7 +93,7 @@ def test_a_replica_holds_one_zookeeper_session_for_discovery_and_quota_locks(zoo
         try:
             lock = _quota_lock(settings, source)
             assert isinstance(lock, ZooKeeperQuotaLock)
-            await _connected(lock)
+            await eventually(lambda: lock.connected)
             async with lock.hold("dave"):
                 pass
             return lock._session.kazoo, source.kazoo

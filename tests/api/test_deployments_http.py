@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.support.deployments_harness import CPU_BODY, JOB_SPECS, Harness, configured, harness_for
+from tests.support.deployments_harness import CPU_BODY, Harness, configured, harness_for
+from tests.support.fake_api import error_fields
+from tests.support.paths import JOB_SPECS
 
 
 @pytest.fixture
 def harness() -> Iterator[Harness]:
     yield from harness_for()
-
-
-def _fields(response: httpx.Response) -> set[str]:
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_deployment(harness):
@@ -36,7 +33,7 @@ def test_a_key_reused_for_a_different_request_is_refused(harness):
     other = harness.deploy(body={**CPU_BODY, "description": "something else"},
                            headers={"Idempotency-Key": "k-2"})
     assert other.status_code == 422
-    assert _fields(other) == {"Idempotency-Key"}
+    assert error_fields(other) == {"Idempotency-Key"}
     assert len(harness.cluster.apps) == 1
 
 
@@ -84,7 +81,7 @@ def test_marathon_refusing_an_app_is_a_clear_problem_and_nothing_is_created(harn
 def test_bad_input_is_refused_naming_the_field_before_marathon_is_called(harness, body, field):
     response = harness.deploy(body=body)
     assert response.status_code == 422, response.text
-    assert field in _fields(response)
+    assert field in error_fields(response)
     assert harness.cluster.posts == 0
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,9 +16,9 @@ from gateway.serving import EmbeddedServer, bind_socket
 from gateway.upstreams.marathon import marathon_has_no_leader
 from simcluster import SimCluster, SimConfig
 from simcluster.marathon.instance import MarathonInstance
-from tests.discovery.failover_traffic import RecordingTransport
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+from tests.support.failover_traffic import RecordingTransport
+from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -43,14 +40,9 @@ class GatewayOverSim:
 
     async def ready(self, timeout: float = 20.0) -> dict[str, Any]:
         """Wait until /readyz says every leader is known; its body."""
-        deadline = time.monotonic() + timeout
-        while True:
-            response = await self.users.get("/readyz")
-            if response.status_code == 200:
-                return dict(response.json())
-            if time.monotonic() > deadline:
-                raise TimeoutError(response.text)
-            await asyncio.sleep(0.1)
+        response = await eventually(lambda: self.users.get("/readyz"), timeout, interval=0.1,
+                                    done=lambda response: response.status_code == 200)
+        return dict(response.json())
 
     def submit_job(self, name: str) -> httpx.Request:
         # Scheduled far ahead: the test is about the API calls, not about runs.

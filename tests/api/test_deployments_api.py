@@ -28,11 +28,6 @@ def _deploy(stack: Stack, user: str = "alice", **body: object) -> httpx.Response
     return stack.deploy(user, **body)
 
 
-def _wait_for(stack: Stack, deployment_id: str, status: str, user: str = "alice",
-              timeout: float = 20) -> dict:
-    return stack.wait_for(deployment_id, status, user, timeout)
-
-
 def test_a_deployment_becomes_a_marathon_app_and_is_listed_with_its_endpoints(stack):
     created = _deploy(stack, description="plant classifier")
     assert created.status_code == 202, created.text
@@ -45,7 +40,7 @@ def test_a_deployment_becomes_a_marathon_app_and_is_listed_with_its_endpoints(st
     assert app["container"]["type"] == "MESOS"
     assert app["labels"]["HAPROXY_GROUP"] == "external"
 
-    running_deployment = _wait_for(stack, deployment["id"], "running")
+    running_deployment = stack.wait_for(deployment["id"], "running")
     assert running_deployment["status"] == "running", running_deployment
     service_ports = [p["port"] for p in app["portDefinitions"]]
     names = ["api", "monitor", "ide"]

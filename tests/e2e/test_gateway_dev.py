@@ -7,14 +7,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.serving import bind_socket
-
-REPO = Path(__file__).parents[1]
+from tests.support.paths import REPO
 
 
 def _free_port() -> int:

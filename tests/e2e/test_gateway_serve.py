@@ -8,15 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.serving import bind_socket
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).parents[1]
 
 
 def test_serve_logs_json_lines_with_request_ids_and_stops_cleanly_on_sigterm():

@@ -1,6 +1,5 @@
 """A deployment request is completed and bounded by the catalog before anything is sent."""
 
-from pathlib import Path
 
 import pytest
 
@@ -8,8 +7,8 @@ from gateway.catalog_files import CatalogError, load_module_catalog, load_servic
 from gateway.errors import InvalidInput
 from gateway.models import DeploymentRequest
 from gateway.translation.deployments import resolve_deployment
+from tests.support.paths import JOB_SPECS
 
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 CATALOG = load_module_catalog(JOB_SPECS)
 TEMPLATES = load_service_templates(JOB_SPECS)
 

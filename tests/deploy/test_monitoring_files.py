@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,8 +13,9 @@ import yaml
 
 from gateway.discovery.source import StaticLeaderSource
 from gateway.metrics import GatewayMetrics
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 RULES = ROOT / "deploy" / "prometheus" / "gateway-alerts.yml"
 DASHBOARD = ROOT / "deploy" / "grafana" / "gateway-dashboard.json"
 # Added by Prometheus to every scraped series, and its own scrape health.

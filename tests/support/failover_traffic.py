@@ -54,6 +54,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         times = [when for when, netloc in self.answers if netloc == where and when >= after]
         return min(times) if times else None
 
+    def repeated(self) -> int:
+        """Submissions a scheduler may have acted on more than once."""
+        return sum(1 for count in self.reached.values() if count > 1)
+
     async def aclose(self) -> None:
         await self._inner.aclose()
 
@@ -96,8 +100,10 @@ Write = Callable[[str], Awaitable[httpx.Response]]
 
 
 async def drive(read: Read, write: Write, stop: asyncio.Event, *, readers: int = 3,
-                read_pause: float = 0.01, write_pause: float = 0.05) -> Traffic:
-    """Run readers and a writer until ``stop`` is set. A problem answer counts as a failure."""
+                read_pause: float = 0.01, write_pause: float = 0.05,
+                prefix: str = "failover") -> Traffic:
+    """Run readers and a writer until ``stop`` is set. A problem answer counts as a failure.
+    Submissions are named ``<prefix>-0000`` on: a new prefix per round keeps them apart."""
     traffic = Traffic()
 
     async def one(kind: list[Outcome], call: Awaitable[httpx.Response]) -> None:
@@ -117,7 +123,7 @@ async def drive(read: Read, write: Write, stop: asyncio.Event, *, readers: int =
     async def writer() -> None:
         number = 0
         while not stop.is_set():
-            name = f"failover-{number:04d}"
+            name = f"{prefix}-{number:04d}"
             number += 1
             traffic.submitted.append(name)
             await one(traffic.writes, write(name))
