@@ -19,9 +19,10 @@ import pytest
 from gateway.devstack import DevStack
 from simcluster import SimConfig
 from tests.support.background import running
+from tests.support.paths import JOB_SPECS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 SEED = 17
 MAX_EXAMPLES = 100

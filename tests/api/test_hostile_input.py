@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from tests.api.test_jobs_http import _harness as jobs_harness
 from tests.support.deployments_harness import harness_for as deployments_harness
-from tests.test_jobs_http import _harness as jobs_harness
 
 JOB_ROUTES = [("GET", ""), ("POST", "/run"), ("POST", "/kill"), ("DELETE", ""), ("GET", "/logs")]
 END_OF_TIME = [

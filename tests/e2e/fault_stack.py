@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +19,8 @@ from gateway.serving import EmbeddedServer, bind_socket
 from simcluster import SimCluster, SimConfig
 from simcluster.faults import FaultInjector, FaultMiddleware
 from tests.support.background import BackgroundLoop
+from tests.support.paths import JOB_SPECS
 
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 UPSTREAM_TIMEOUT = 1.5
 FAILOVER_WAIT = 3.0
 SMALL = {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}

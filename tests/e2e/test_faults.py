@@ -20,8 +20,8 @@ from gateway.devissuer import DEMO_GROUP, DevIssuer
 from simcluster.marathon.instance import MarathonInstance
 from simcluster.server import ServedApp, bind_free_socket
 from tests.e2e.fault_stack import SMALL, UPSTREAM_TIMEOUT, FaultStack, fault_stack
-from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.background import BackgroundLoop
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 IMAGE = "deephdc/deep-oc-image-classification-tf:cpu"
