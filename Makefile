@@ -8,11 +8,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
 # check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
 # way marathon-lb publishes them; jq, which the README's walkthroughs use (and a test runs them);
-# Apache with mod_auth_openidc to check deploy/apache/ with the real modules; docker-compose to
-# check docker-compose.yml (`docker-compose config`); prometheus for promtool, which checks and
-# unit-tests the alert rules in deploy/prometheus/.
-APT_PACKAGES := zookeeper rclone haproxy jq apache2 libapache2-mod-auth-openidc docker-compose \
-	prometheus
+# Apache with mod_auth_openidc to check deploy/apache/ with the real modules and to put in front
+# of the web UI, and Chromium, which the browser tests drive through Playwright (no browser is
+# downloaded); docker-compose to check docker-compose.yml (`docker-compose config`); prometheus
+# for promtool, which checks and unit-tests the alert rules in deploy/prometheus/.
+APT_PACKAGES := zookeeper rclone haproxy jq apache2 libapache2-mod-auth-openidc chromium \
+	docker-compose prometheus
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
 OP_VENV ?= .venv-op

@@ -34,6 +34,8 @@ from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
 from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
 from gateway.upstreams.upstream import NoLeaderCheck, UpstreamClient
+from gateway.web import install_web, web_state_for
+from gateway.web.context import DemoSignIn
 
 
 def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
@@ -72,12 +74,15 @@ def _max_body_bytes(app: FastAPI) -> int:
 
 
 def create_app(settings: Settings | None = None, *,
-               transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """Build the gateway. ``transport`` replaces the network for tests (e.g. httpx.MockTransport)."""
+               transport: httpx.AsyncBaseTransport | None = None,
+               dev_login: DemoSignIn | None = None) -> FastAPI:
+    """Build the gateway. ``transport`` replaces the network for tests (e.g. httpx.MockTransport);
+    ``dev_login`` is the development issuer, given only by ``gateway dev`` (the UI's demo login)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or Settings()
+        app.state.web = web_state_for(conf, dev_login)
         templates = load_service_templates(conf.job_specs_dir)
         catalog = load_module_catalog(conf.job_specs_dir)
         job_templates = load_job_templates(conf.job_specs_dir)
@@ -146,4 +151,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(jobs.router)
     app.include_router(me.router)
     app.include_router(problem_pages.router)
+    install_web(app, dev_login=dev_login)
     return app

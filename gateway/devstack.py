@@ -78,11 +78,12 @@ class DevStack:
             "required_groups": [DEMO_GROUP],
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
+            "ui_dev_login": True,
             # The simulated Chronos says whether it has the GPU patch; the gateway must agree.
             "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
-        app = create_app(settings)
+        app = create_app(settings, dev_login=self.issuer)
         gateway_server = EmbeddedServer(app, self._host, self._port,
                                         on_draining=app.state.draining.set)
         await self._start_server(gateway_server)

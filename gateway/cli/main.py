@@ -64,6 +64,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = Settings()
     except ValidationError as exc:
         return _config_error(exc)
+    if settings.ui_dev_login:
+        print("gateway: GATEWAY_UI_DEV_LOGIN is for `gateway dev` only; `gateway serve` signs users "
+              "in through the proxy in front (see deploy/apache/).", file=sys.stderr)
+        return EXIT_CONFIG
     if not settings.oidc_issuers:
         print("gateway: GATEWAY_OIDC_ISSUERS is empty, so no token could ever be accepted.",
               file=sys.stderr)
@@ -113,6 +117,7 @@ async def _dev(args: argparse.Namespace) -> int:
         print(f"""
 gateway dev is running (development only: the token issuer below is not for production).
 
+  web UI     {info.gateway_url}/ui/   (development login: pick alice, bob or admin)
   gateway    {info.gateway_url}      (API docs: {info.gateway_url}/docs)
   marathon   {info.marathon_url}   (simulated)
   chronos    {info.chronos_url}   (simulated)

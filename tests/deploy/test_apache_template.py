@@ -6,19 +6,15 @@ tests' part.
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.support.apache import APACHE_DIR, apache2ctl, render, server_config, template_variables
+from tests.support.certificates import server_certificate
 
 VALUES = {
     "PUBLIC_HOST": "gateway.example.org",
@@ -30,6 +26,7 @@ VALUES = {
     "OIDC_CRYPTO_PASSPHRASE": "a-long-random-passphrase",
     "OIDC_SCOPE": "openid profile email offline_access",
     "OIDC_GROUPS_CLAIM": "groups",
+    "UI_BEARER_TOKEN": "OIDC_access_token",
     "ADMIN_GROUP": "deep-admins",
     "GATEWAY_REPLICA_1": "http://10.0.0.11:8000",
     "GATEWAY_REPLICA_2": "http://10.0.0.12:8000",
@@ -46,25 +43,10 @@ needs_apache = pytest.mark.skipif(
     "libapache2-mod-auth-openidc)")
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, VALUES["PUBLIC_HOST"])])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "server.crt", directory / "server.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
-
-
 def _server_root(tmp_path: Path, site: Path) -> tuple[Path, dict[str, str]]:
-    cert, key = _self_signed(tmp_path)
-    values = {**VALUES, "TLS_CERTIFICATE_FILE": str(cert), "TLS_CERTIFICATE_KEY_FILE": str(key),
+    tls = server_certificate(tmp_path)
+    values = {**VALUES, "TLS_CERTIFICATE_FILE": str(tls.cert_file),
+              "TLS_CERTIFICATE_KEY_FILE": str(tls.key_file),
               "APACHE_LOG_DIR": str(tmp_path), "DEV_PROVIDER_URL": "http://10.0.0.30:8080"}
     (tmp_path / "gateway.d").mkdir()
     conf = tmp_path / "httpd.conf"

@@ -44,6 +44,12 @@ def test_gateway_dev_prints_urls_and_tokens_serves_the_api_and_stops_on_ctrl_c(t
         modules = httpx.get(f"{info['gateway_url']}/v1/modules", headers=headers, timeout=10)
         assert modules.status_code == 200
         assert httpx.get(f"{info['marathon_url']}/ping", timeout=10).status_code == 200
+        # The printed web UI address leads to the development login, which signs alice in.
+        with httpx.Client(base_url=info["gateway_url"], timeout=10) as browser:
+            assert browser.get("/ui/").headers["location"] == "/ui/dev-login"
+            signed_in = browser.post("/ui/dev-login", data={"user": "alice"},
+                                     follow_redirects=True)
+            assert signed_in.status_code == 200 and "Alice Example" in signed_in.text
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -54,4 +60,5 @@ def test_gateway_dev_prints_urls_and_tokens_serves_the_api_and_stops_on_ctrl_c(t
             pytest.fail(f"gateway dev did not stop on Ctrl-C:\n{output}")
     assert process.returncode == 0, output
     assert "ALICE_TOKEN=" in output and "gateway dev stopped." in output
+    assert f"web UI     http://127.0.0.1:{port}/ui/" in output
     assert "Traceback" not in output

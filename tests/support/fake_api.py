@@ -20,6 +20,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer
+from tests.support.asgi_handler import asgi_handler
 from tests.support.paths import JOB_SPECS
 
 ISSUER = "https://issuer.test/"
@@ -36,14 +37,7 @@ class Scripted(Protocol):
 def app_over(upstream: Scripted, **settings: Any) -> tuple[FastAPI, DevIssuer]:
     """The app with ``upstream`` as every scheduler and the dev issuer; and that issuer."""
     issuer = DevIssuer(ISSUER)
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    upstream.other = to_issuer
+    upstream.other = asgi_handler(issuer.asgi_app())
     conf = Settings(**{"oidc_issuers": [ISSUER], "required_groups": [DEMO_GROUP],
                        "admin_groups": [ADMIN_GROUP], "job_specs_dir": JOB_SPECS, **settings})
     return create_app(conf, transport=upstream.transport()), issuer
