@@ -15,6 +15,8 @@ from pydantic import SecretStr
 from gateway import __version__
 from gateway.api import capacity as capacity_api
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
+from gateway.api.body_limit import BodyLimitMiddleware
+from gateway.api.openapi import install_openapi
 from gateway.auth import TokenVerifier
 from gateway.capacity import ClusterCapacity
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -66,6 +68,12 @@ def _upstream_factory(conf: Settings, http: httpx.AsyncClient, leaders: LeaderSo
                               observe=metrics.observe_upstream)
 
     return upstream
+
+
+def _max_body_bytes(app: FastAPI) -> int:
+    edges: Edges | None = getattr(app.state, "edges", None)
+    limit: int = (edges.settings if edges else Settings.model_construct()).max_body_bytes
+    return limit
 
 
 def create_app(settings: Settings | None = None, *,
@@ -138,8 +146,11 @@ def create_app(settings: Settings | None = None, *,
     app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
     # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
     app.state.draining = asyncio.Event()
+    # Inside the request context, so a refused body is logged and counted like any answer.
+    app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(modules.router)

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         "the tasks of a deployment in the Mesos master for its logs."
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Seconds to wait for an upstream answer.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024,
+        description="Largest request body accepted, in bytes; larger ones get 413 before they are read.",
+    )
     chronos_gpus: bool = Field(
         False, description="Whether the Chronos build has the GPU patch (PR #810) enabled."
     )

@@ -19,6 +19,7 @@ from pydantic import (
 from gateway.models.common import (
     EnvValue,
     Hardware,
+    HardwareView,
     ModuleName,
     ServiceKind,
     Storage,
@@ -27,8 +28,9 @@ from gateway.models.common import (
     check_image,
 )
 
+# "unknown": the app as Marathon holds it cannot be read (status_reason says why).
 DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "restarting", "failed",
-                           "deleting"]
+                           "deleting", "unknown"]
 LogStream = Literal["stdout", "stderr"]
 
 # ai4-papi refuses notebook passwords shorter than 9 characters; so do we.
@@ -128,7 +130,7 @@ class Deployment(BaseModel):
     module: str | None = None
     image: str
     service: ServiceKind
-    hardware: Hardware
+    hardware: HardwareView
     description: str = ""
     created_at: datetime | None = None
     status: DeploymentStatus
