@@ -129,7 +129,7 @@ def test_the_smallest_cpu_share_is_accepted(deployments):
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [
     ("OPTIONS", "/v1/deployments", "GET, HEAD, POST"),
-    ("PUT", "/v1/deployments/0123456789abcdef01234567", "DELETE, GET, HEAD"),
+    ("PUT", "/v1/deployments/0123456789abcdef01234567", "DELETE, GET, HEAD, PATCH"),
     ("PATCH", "/v1/jobs", "GET, HEAD, POST"),
     ("GET", "/v1/jobs/x/run", "POST"),
     ("POST", "/healthz", "GET, HEAD"),
