@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from gateway.api.deps import EdgesDep
 from gateway.discovery.source import SCHEDULERS
+from gateway.readiness import schedulers_in_use
 
 router = APIRouter(tags=["health"])
 
@@ -35,8 +36,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(edges: EdgesDep) -> JSONResponse:
     status: dict[str, Any] = edges.leaders.status()
     settings = edges.settings
-    used = [name for name in SCHEDULERS
-            if settings.zk_hosts or getattr(settings, f"{name}_url")]
+    used = schedulers_in_use(settings)
     missing = [name for name in used if edges.leaders.leader(name) is None]
     unreached = await edges.reachability.unreached(used) if edges.reachability else {}
     ready = not missing and not unreached
