@@ -52,8 +52,11 @@ class Reachability:
 
     async def _probe_until_reached(self) -> None:
         used = schedulers_in_use(self._settings)
-        while await self.unreached(used) or any(self._leaders.leader(s) is None for s in used):
-            await asyncio.sleep(self._interval)
+        while True:
+            if not await self.unreached(used) and \
+                    all(self._leaders.leader(s) is not None for s in used):
+                return
+            await asyncio.sleep(self._interval)  # a poll: reaching a URL sends no event
 
     async def unreached(self, schedulers: list[Scheduler]) -> dict[Scheduler, str]:
         """The schedulers (of those whose leader is known) never reached, and why."""
