@@ -126,14 +126,12 @@ def create_app(settings: Settings | None = None, *,
                 capacity=capacity) if chronos is not None else None
             if jobs_service is not None:
                 quotas.register_usage("jobs", jobs_service.usage)
-            reachability = Reachability(conf, http, leaders)
-            opened.push_async_callback(reachability.stop)
-            await reachability.start()
             app.state.edges = Edges(
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
-                job_templates=job_templates, capacity=capacity, reachability=reachability)
+                job_templates=job_templates, capacity=capacity,
+                reachability=Reachability(conf, http, leaders))
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 

@@ -1,17 +1,16 @@
 """Whether each configured scheduler was actually reached, for ``/readyz``.
 
 Knowing a leader's URL (a static setting, or ZooKeeper) is not enough: nothing may listen there.
-Each scheduler's leader is asked its health endpoint until it answers once, from start-up on (in
-the background, every ``interval`` seconds) and whenever ``/readyz`` asks; from then on it counts
-as reached (sticky), so a scheduler's later blip does not take every replica out of the load
-balancer at once, which would turn it into a gateway outage. A new leader URL (failover) counts
-as reached once the scheduler was reached at all: discovery already vouches for it.
+Whenever ``/readyz`` asks, each scheduler's leader not reached yet is asked its health endpoint;
+once it answered it counts as reached (sticky), so a scheduler's later blip does not take every
+replica out of the load balancer at once, which would turn it into a gateway outage. A new
+leader URL (failover) counts as reached once the scheduler was reached at all: discovery already
+vouches for it. Nothing is asked in the background: a gateway nobody asks calls no scheduler.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import httpx
 
@@ -22,7 +21,6 @@ from gateway.discovery.source import SCHEDULERS, Scheduler
 # Cheap endpoints every version answers (Marathon and Chronos /ping, the Mesos master /health).
 HEALTH_PATHS: dict[Scheduler, str] = {"marathon": "/ping", "chronos": "/ping", "mesos": "/health"}
 PROBE_TIMEOUT = 2.0
-PROBE_INTERVAL = 1.0
 
 
 def schedulers_in_use(settings: Settings) -> list[Scheduler]:
@@ -32,31 +30,12 @@ def schedulers_in_use(settings: Settings) -> list[Scheduler]:
 
 class Reachability:
     def __init__(self, settings: Settings, http: httpx.AsyncClient, leaders: LeaderSource, *,
-                 timeout: float = PROBE_TIMEOUT, interval: float = PROBE_INTERVAL) -> None:
+                 timeout: float = PROBE_TIMEOUT) -> None:
         self._settings = settings
         self._http = http
         self._leaders = leaders
         self._timeout = timeout
-        self._interval = interval
         self._reached: set[Scheduler] = set()
-        self._probing: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._probing = asyncio.create_task(self._probe_until_reached(), name="reachability")
-
-    async def stop(self) -> None:
-        if self._probing is not None:
-            self._probing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probing
-
-    async def _probe_until_reached(self) -> None:
-        used = schedulers_in_use(self._settings)
-        while True:
-            if not await self.unreached(used) and \
-                    all(self._leaders.leader(s) is not None for s in used):
-                return
-            await asyncio.sleep(self._interval)  # a poll: reaching a URL sends no event
 
     async def unreached(self, schedulers: list[Scheduler]) -> dict[Scheduler, str]:
         """The schedulers (of those whose leader is known) never reached, and why."""

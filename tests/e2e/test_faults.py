@@ -274,6 +274,8 @@ def test_zookeeper_down_is_served_or_a_clear_503_and_everything_is_back_after(fa
         assert alice.post("/v1/deployments", json={"image": IMAGE, "hardware": SMALL}) \
             .status_code == 202
         before = alice.get("/v1/deployments").json()["items"]
+        # Ready first (a load balancer asks all the time): each scheduler was reached.
+        faults.wait(lambda: alice.get("/readyz").status_code == 200)
         zookeeper.stop()
         try:
             faults.wait(lambda: alice.get("/readyz").json().get("stale") is True)
