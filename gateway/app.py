@@ -26,6 +26,7 @@ from gateway.metrics import GatewayMetrics, MetricsMiddleware
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
+from gateway.read_view import ReadView
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
 from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
@@ -91,12 +92,17 @@ def create_app(settings: Settings | None = None, *,
                 "chronos", chronos_has_no_leader,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
             )) if conf.chronos_url or conf.zk_hosts else None
+            # The read view follows Marathon from here on; reads ask Marathon until it is live.
+            read_view = ReadView(marathon, leaders, group=conf.marathon_group,
+                                 resync_every=conf.read_view_resync)
+            opened.push_async_callback(read_view.stop)
+            await read_view.start()
             quotas = Quotas(conf, _quota_lock(conf, leaders))
             opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
             deployments_service = Deployments(
                 settings=conf, marathon=marathon, mesos=mesos, catalog=catalog,
-                templates=templates, quotas=quotas)
+                templates=templates, quotas=quotas, view=read_view)
             quotas.register_usage("deployments", deployments_service.usage)
             jobs_service = Jobs(
                 settings=conf, chronos=chronos, mesos=mesos, catalog=catalog, templates=templates,
@@ -107,7 +113,7 @@ def create_app(settings: Settings | None = None, *,
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
-                job_templates=job_templates)
+                job_templates=job_templates, read_view=read_view)
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 

@@ -3,6 +3,10 @@
 Creation is admitted by the owner's quota (``Quotas.admit``); an Idempotency-Key names the app
 deterministically, so a retried POST finds (or, racing, collides with) the app of the first
 attempt instead of creating a second one. See gateway/services.py for the contract.
+
+Lists and gets are served from the read view (gateway/read_view/) while it is live, without
+asking Marathon, and from Marathon otherwise. Every change made here is written into the view
+before the call returns, so the caller's next read on this replica shows it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
+from gateway.read_view import ReadView
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
 from gateway.translation import deployment_status as status
@@ -40,7 +45,7 @@ class Created:
 class Deployments:
     def __init__(self, *, settings: Settings, marathon: MarathonClient, mesos: MesosClient | None,
                  catalog: ModuleCatalog, templates: ServiceTemplates, quotas: Quotas,
-                 clock: Clock = utc_now) -> None:
+                 view: ReadView | None = None, clock: Clock = utc_now) -> None:
         self._settings = settings
         self._now = clock
         self._catalog = catalog
@@ -48,6 +53,7 @@ class Deployments:
         self._mesos = mesos
         self._templates = templates
         self._quotas = quotas
+        self._read_view = view
         self._main_ports: dict[str, str] = {kind: s.main_port for kind, s in templates.services.items()}
 
     # -- creation --------------------------------------------------------------------------
@@ -95,6 +101,8 @@ class Deployments:
                 await self._forget(app["id"])
                 raise
         log.info("deployment %s created for owner %s", deployment_id, identity.owner)
+        if self._read_view is not None:
+            self._read_view.record(created)
         return Created(self._view(created), replayed=False)
 
     async def _replay(self, resolved: DeploymentRequest, identity: Identity,
@@ -123,21 +131,39 @@ class Deployments:
 
     async def list(self, identity: Identity, *, everyone: bool, limit: int,
                    cursor: str | None) -> Page[Deployment]:
-        if everyone and not identity.is_admin:
-            raise Forbidden("Only administrators may list everyone's deployments.")
-        selector = (specs.all_deployments_selector() if everyone
-                    else specs.owner_selector(identity.owner))
+        owner = _listed_owner(identity, everyone)
+        view = self._live_view()
+        if view is not None:
+            listed = [(app, entry) for app, entry in view.table.apps_of(owner)]
+        else:
+            selector = specs.owner_selector(owner) if owner else specs.all_deployments_selector()
+            listed = [(app, None) for app in await self._marathon.list_apps(selector)]
         # Sorted by what the cursor compares: the deployment id, not the full app id, whose
         # group prefix may differ (apps made under an earlier GATEWAY_MARATHON_GROUP).
-        apps = sorted(await self._marathon.list_apps(selector), key=_deployment_id)
+        listed.sort(key=lambda pair: _deployment_id(pair[0]))
         if cursor:
-            apps = [a for a in apps if _deployment_id(a) > cursor]
-        page, more = apps[:limit], len(apps) > limit
-        queue = await self._marathon.queue() if any(not a.get("tasksRunning") for a in page) else {}
-        items = [self._view(a, queue.get(a["id"])) for a in page]
+            listed = [pair for pair in listed if _deployment_id(pair[0]) > cursor]
+        page, more = listed[:limit], len(listed) > limit
+        if view is None and any(not app.get("tasksRunning") for app, _ in page):
+            queue = await self._marathon.queue()
+            page = [(app, queue.get(app["id"])) for app, _ in page]
+        items = [self._view(app, entry) for app, entry in page]
         return Page[Deployment](items=items, next=items[-1].id if more else None)
 
+    def list_tag(self, identity: Identity, *, everyone: bool) -> str | None:
+        """A version of what ``list`` would return, which changes whenever that does; None
+        when it cannot be known without asking Marathon (the read view is not live)."""
+        owner = _listed_owner(identity, everyone)
+        view = self._live_view()
+        return None if view is None else view.tag(owner)
+
     async def get(self, deployment_id: str, identity: Identity) -> Deployment:
+        view = self._live_view()
+        if view is not None:
+            found = view.table.get(self._app_id(deployment_id))
+            if found is None or not _may_see(found[0], identity):
+                raise NotFound("No such deployment.")
+            return self._view(*found)
         app = await self._owned_app(deployment_id, identity)
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
         return self._view(app, queue.get(app["id"]))
@@ -157,11 +183,13 @@ class Deployments:
     async def delete(self, deployment_id: str, identity: Identity) -> None:
         app = await self._owned_app(deployment_id, identity)
         await self._marathon.delete_app(app["id"])
+        await self._refresh_view(app["id"])
         log.info("deployment %s deleted by owner %s", deployment_id, identity.owner)
 
     async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
         app = await self._owned_app(deployment_id, identity)
         await self._marathon.restart_app(app["id"])
+        await self._refresh_view(app["id"])
         return await self.get(deployment_id, identity)
 
     async def logs(self, deployment_id: str, identity: Identity, *, stream: LogStream,
@@ -201,17 +229,38 @@ class Deployments:
             main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
-        # Ids are checked before they reach a URL; another user's app is "not found" too.
-        if not specs.is_deployment_id(deployment_id):
-            raise NotFound("No such deployment.")
-        app = await self._marathon.get_app(
-            specs.marathon_app_id(self._settings.marathon_group, deployment_id))
-        labels = (app or {}).get("labels") or {}
-        if app is None or not isinstance(labels, dict) or \
-                labels.get(specs.KIND_LABEL) != "deployment" or \
-                not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
+        app = await self._marathon.get_app(self._app_id(deployment_id))
+        if app is None or not _may_see(app, identity):
             raise NotFound("No such deployment.")
         return app
+
+    def _app_id(self, deployment_id: str) -> str:
+        # Ids are checked before they reach a URL (or the view); another user's app is "not
+        # found" too.
+        if not specs.is_deployment_id(deployment_id):
+            raise NotFound("No such deployment.")
+        return specs.marathon_app_id(self._settings.marathon_group, deployment_id)
+
+    def _live_view(self) -> ReadView | None:
+        view = self._read_view
+        return view if view is not None and view.live else None
+
+    async def _refresh_view(self, app_id: str) -> None:
+        if self._read_view is not None:
+            await self._read_view.refresh(app_id)
+
+
+def _listed_owner(identity: Identity, everyone: bool) -> str | None:
+    """Whose deployments a list shows: the caller's, or everyone's (None) for an admin."""
+    if everyone and not identity.is_admin:
+        raise Forbidden("Only administrators may list everyone's deployments.")
+    return None if everyone else identity.owner
+
+
+def _may_see(app: dict[str, Any], identity: Identity) -> bool:
+    labels = app.get("labels") or {}
+    return isinstance(labels, dict) and labels.get(specs.KIND_LABEL) == "deployment" and \
+        identity.may_act_for(str(labels.get(specs.OWNER_LABEL)))
 
 
 def _deployment_id(app: dict[str, Any]) -> str:

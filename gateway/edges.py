@@ -18,6 +18,7 @@ from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.jobs import Jobs
 from gateway.quotas import Quotas
+from gateway.read_view import ReadView
 from gateway.translation.job_templates import JobTemplates
 from gateway.upstreams.chronos import ChronosClient
 from gateway.upstreams.marathon import MarathonClient
@@ -37,6 +38,7 @@ class Edges:
     quotas: Quotas
     chronos: ChronosClient | None = None
     job_templates: JobTemplates = field(default_factory=JobTemplates)
+    read_view: ReadView | None = None
 
 
 @dataclass(frozen=True)

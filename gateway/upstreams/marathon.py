@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpx
 
+from gateway.discovery import Leader
 from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError, UpstreamUnavailable
 from gateway.upstreams.upstream import UpstreamClient
 
@@ -66,6 +69,20 @@ class MarathonClient:
         entries = _json_or_raise(response, what="queue").get("queue") or []
         return {e["app"]["id"]: e for e in entries
                 if isinstance(e, dict) and isinstance(e.get("app"), dict) and "id" in e["app"]}
+
+
+    @contextlib.asynccontextmanager
+    async def events(self, event_types: Iterable[str], *,
+                     idle_timeout: float) -> AsyncIterator[tuple[Leader, httpx.Response]]:
+        """The leader's ``/v2/events`` stream (server-sent events) of the given types, and the
+        leader it comes from. Raises UpstreamError when Marathon does not open it."""
+        async with self._upstream.stream(
+                "/v2/events", params={"event_type": list(event_types)},
+                accept="text/event-stream", read_timeout=idle_timeout) as (leader, response):
+            if response.status_code != 200:
+                raise UpstreamError(f"Marathon did not open its event stream "
+                                    f"(HTTP {response.status_code}).")
+            yield leader, response
 
 
 def _json_or_raise(response: httpx.Response, *, what: str) -> dict[str, Any]:
