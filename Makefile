@@ -40,7 +40,7 @@ system-packages:
 	fi
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check gateway tests bench
+	$(BIN)/ruff check gateway simcluster tests bench
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

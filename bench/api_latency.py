@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from gateway.devstack import DevStack
-from gateway.sim import SimConfig
+from simcluster import SimConfig
 
 SIM = SimConfig(agents=4, agent_cpus=64.0, agent_mem=262144, agent_disk=1048576, agent_gpus=0)
 QUOTAS = {"quota_cpus": 10_000.0, "quota_memory": 10**8, "quota_deployments": 10_000,

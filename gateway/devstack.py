@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,10 @@ import yaml
 
 from gateway.cli import main
 from gateway.cli.errors import Exit
+from gateway.devstack import DevStack
+from simcluster import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import fast_health_checks
-
-try:
-    from gateway.devstack import DevStack
-    from gateway.sim import SimConfig
-except ImportError:  # pragma: no cover - the simulated cluster is written in parallel
-    pytest.skip("the simulated cluster (gateway.sim) has not landed yet", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 

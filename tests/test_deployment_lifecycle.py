@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.devstack import DevStack
-from gateway.sim import SimConfig
+from simcluster import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import Stack, fast_health_checks
 from tests.support.haproxy import HAProxy, marathon_lb_config

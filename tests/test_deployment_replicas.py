@@ -17,7 +17,7 @@ from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP
 from gateway.devstack import DevInfo, DevStack
 from gateway.serving import EmbeddedServer
-from gateway.sim import SimConfig
+from simcluster import SimConfig
 from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.background import running
 from tests.support.gateway_stack import fast_health_checks

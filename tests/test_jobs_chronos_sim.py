@@ -18,17 +18,17 @@ from gateway.discovery import StaticLeaderSource
 from gateway.errors import NotFound
 from gateway.models.jobs import JobRequest
 from gateway.models.schedules import format_instant
-from gateway.sim.chronos import ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
-from gateway.sim.mesos import AgentSpec
 from gateway.translation import jobs as specs
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.upstream import UpstreamClient
+from simcluster.chronos import ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
+from simcluster.mesos import AgentSpec
 
 pytestmark = pytest.mark.slow
 JOB_SPECS = Path(__file__).parents[1] / "job_specs"
 OWNER = "0123456789abcdef0123456789abcdef"
-SPEED = 600.0  # one real second is ten simulated minutes
+TIME_SCALE = 600.0  # one real second is ten simulated minutes
 # A GPU agent only offers to frameworks with the GPU capability, so CPU jobs need a CPU agent.
 AGENTS = (AgentSpec(cpus=8, mem=32768, disk=200_000, gpus=0, port_range=(31000, 31099)),
           AgentSpec(cpus=8, mem=32768, disk=200_000, gpus=1, port_range=(31100, 31199)))
@@ -67,7 +67,7 @@ def run(coro: Any) -> Any:
 
 
 async def _with_cluster(tmp_path: Path, body: Any, options: ChronosOptions | None = None) -> None:
-    async with standalone(tmp_path, agents=AGENTS, speed=SPEED,
+    async with standalone(tmp_path, agents=AGENTS, time_scale=TIME_SCALE,
                           options=options or ChronosOptions(failure_retry=60.0)) as cluster:
         async for client in _client(cluster):
             await body(cluster, client)

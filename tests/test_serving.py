@@ -3,7 +3,7 @@
 import socket
 
 from gateway.serving import bind_socket
-from gateway.sim.server import bind_free_socket
+from simcluster.server import bind_free_socket
 
 
 def test_listeners_turn_nagle_off_so_accepted_connections_inherit_it():

@@ -80,7 +80,7 @@ async def _run_until_signal() -> None:
 
 async def _dev(args: argparse.Namespace) -> int:
     from gateway.devstack import DevStack
-    from gateway.sim import SimConfig
+    from simcluster import SimConfig
 
     sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent)
     stack = DevStack(host=args.host, port=args.port, sim_config=sim_config,
@@ -118,9 +118,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 def cmd_sim(argv: list[str]) -> int:
     # The sim parses its own options, so `gateway serve` never imports the simulated cluster.
-    from gateway.sim.cli import main as sim_main
+    from simcluster.cli import main as sim_main
 
-    return sim_main(argv)
+    return sim_main(argv, prog="gateway sim")
 
 
 def _ipv4_address(value: str) -> str:

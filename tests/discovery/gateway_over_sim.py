@@ -16,9 +16,9 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
 from gateway.serving import EmbeddedServer, bind_socket
-from gateway.sim import SimCluster, SimConfig
-from gateway.sim.marathon.instance import MarathonInstance
 from gateway.upstreams.marathon import marathon_has_no_leader
+from simcluster import SimCluster, SimConfig
+from simcluster.marathon.instance import MarathonInstance
 from tests.discovery.failover_traffic import RecordingTransport
 
 JOB_SPECS = Path(__file__).parents[2] / "job_specs"

@@ -17,12 +17,12 @@ import pytest
 from gateway.discovery.election import Election
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
-from gateway.sim.chronos.instance import ChronosInstance
-from gateway.sim.chronos.options import ChronosOptions
-from gateway.sim.clock import SimClock
-from gateway.sim.mesos import AgentSpec, MesosMaster
 from gateway.upstreams.chronos import chronos_has_no_leader
 from gateway.upstreams.upstream import UpstreamClient
+from simcluster.chronos.instance import ChronosInstance
+from simcluster.chronos.options import ChronosOptions
+from simcluster.clock import SimClock
+from simcluster.mesos import AgentSpec, MesosMaster
 from tests.discovery.failover_traffic import RecordingTransport, drive
 from tests.fixtures.zookeeper import ZooKeeperServer
 

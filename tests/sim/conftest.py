@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
 
 
 @pytest.fixture

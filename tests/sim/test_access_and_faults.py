@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
 
 pytestmark = pytest.mark.anyio
 

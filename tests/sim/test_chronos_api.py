@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sim.chronos import ChronosInstance, ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
+from simcluster.chronos import ChronosInstance, ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
 from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.anyio
@@ -61,7 +61,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
-    async with standalone(tmp_path, speed=10) as running:
+    async with standalone(tmp_path, time_scale=10) as running:
         yield running
 
 

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from gateway.sim.chronos import ChronosInstance, ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
-from gateway.sim.chronos.store import decode_entry, decode_framework_id
-from gateway.sim.mesos import TaskState
+from simcluster.chronos import ChronosInstance, ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
+from simcluster.chronos.store import decode_entry, decode_framework_id
+from simcluster.mesos import TaskState
 from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.waiting import eventually
 
@@ -55,7 +55,7 @@ def zk(zookeeper: ZooKeeperServer) -> Iterator[KazooClient]:
 @pytest.fixture
 async def pair(tmp_path: Path, zookeeper: ZooKeeperServer, zk: KazooClient) -> AsyncIterator[ChronosCluster]:
     async with standalone(
-        tmp_path, speed=600, zk_hosts=f"zk://{zookeeper.hosts}/chronos", instances=2
+        tmp_path, time_scale=600, zk_hosts=f"zk://{zookeeper.hosts}/chronos", instances=2
     ) as running:
         await eventually(lambda: _true(running.chronos.is_leader))
         yield running

@@ -14,16 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.sim.chronos import ChronosOptions
-from gateway.sim.chronos.standalone import ChronosCluster, standalone
-from gateway.sim.mesos import AgentSpec, DeclineReason, Task, TaskState
+from simcluster.chronos import ChronosOptions
+from simcluster.chronos.standalone import ChronosCluster, standalone
+from simcluster.mesos import AgentSpec, DeclineReason, Task, TaskState
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
 CPU_AGENT = AgentSpec(cpus=2, mem=8192, disk=50_000, gpus=0, port_range=(31100, 31199))
 GPU_AGENT = AgentSpec(cpus=8, mem=32768, disk=50_000, gpus=2, port_range=(31200, 31299))
-SPEED = 600.0  # one real second is ten simulated minutes
+TIME_SCALE = 600.0  # one real second is ten simulated minutes
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
     options = ChronosOptions(failure_retry=30.0)
-    async with standalone(tmp_path, agents=[CPU_AGENT], speed=SPEED, options=options) as running:
+    async with standalone(tmp_path, agents=[CPU_AGENT], time_scale=TIME_SCALE, options=options) as running:
         yield running
 
 
@@ -232,7 +232,7 @@ async def test_a_disabled_job_neither_runs_on_schedule_nor_by_hand(
 
 async def test_gpus_are_ignored_by_the_released_build(tmp_path: Path):
     async with (
-        standalone(tmp_path, agents=[CPU_AGENT, GPU_AGENT], speed=SPEED) as running,
+        standalone(tmp_path, agents=[CPU_AGENT, GPU_AGENT], time_scale=TIME_SCALE) as running,
         httpx.AsyncClient(base_url=running.chronos.url) as http,
     ):
         await http.post("/v1/scheduler/iso8601", json={"name": "g", "command": "true", "gpus": 1})
@@ -244,7 +244,9 @@ async def test_gpus_are_ignored_by_the_released_build(tmp_path: Path):
 async def test_a_gpu_job_stays_queued_forever_on_the_gpu_build_without_the_feature(tmp_path: Path):
     options = ChronosOptions(gpu_build=True)
     async with (
-        standalone(tmp_path, agents=[CPU_AGENT, GPU_AGENT], speed=SPEED, options=options) as running,
+        standalone(
+            tmp_path, agents=[CPU_AGENT, GPU_AGENT], time_scale=TIME_SCALE, options=options
+        ) as running,
         httpx.AsyncClient(base_url=running.chronos.url) as http,
     ):
         await http.post("/v1/scheduler/iso8601", json={"name": "g", "command": "true", "gpus": 1})
@@ -260,7 +262,9 @@ async def test_a_gpu_job_stays_queued_forever_on_the_gpu_build_without_the_featu
 async def test_a_gpu_job_is_placed_on_a_gpu_agent_with_the_feature(tmp_path: Path):
     options = ChronosOptions.with_gpus(True)
     async with (
-        standalone(tmp_path, agents=[CPU_AGENT, GPU_AGENT], speed=SPEED, options=options) as running,
+        standalone(
+            tmp_path, agents=[CPU_AGENT, GPU_AGENT], time_scale=TIME_SCALE, options=options
+        ) as running,
         httpx.AsyncClient(base_url=running.chronos.url) as http,
     ):
         await http.post(
@@ -357,7 +361,7 @@ async def test_a_job_whose_constraints_no_agent_meets_stays_queued(
 async def test_disable_after_failures_switches_a_job_off(tmp_path: Path):
     options = ChronosOptions(disable_after_failures=2)
     async with (
-        standalone(tmp_path, agents=[CPU_AGENT], speed=SPEED, options=options) as running,
+        standalone(tmp_path, agents=[CPU_AGENT], time_scale=TIME_SCALE, options=options) as running,
         httpx.AsyncClient(base_url=running.chronos.url) as http,
     ):
         await http.post(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.sim.chronos.schedule import format_datetime, parse_schedule, skip_forward
+from simcluster.chronos.schedule import format_datetime, parse_schedule, skip_forward
 
 NOW = datetime(2026, 3, 20, 12, 0, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.sim.chronos.store import (
+from simcluster.chronos.store import (
     JobStore,
     MemoryBackend,
     decode_entry,

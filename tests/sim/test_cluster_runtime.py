@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from gateway.sim import SimCluster
+from simcluster import SimCluster
 from tests.sim.conftest import eventually
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +58,7 @@ async def test_an_app_waits_for_a_gpu_with_insufficient_gpus_and_starts_when_one
 
 
 async def test_gpus_are_refused_when_the_feature_is_off() -> None:
-    from gateway.sim import SimConfig
+    from simcluster import SimConfig
 
     config = SimConfig(agents=1, marathon_features=(), chronos_instances=0)
     async with SimCluster(config) as cluster, httpx.AsyncClient(

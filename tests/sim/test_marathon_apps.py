@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.sim import SimCluster
+from simcluster import SimCluster
 from tests.sim.conftest import eventually
 
 pytestmark = pytest.mark.anyio

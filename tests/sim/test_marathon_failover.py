@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
 import struct
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
 from kazoo.client import KazooClient
 
-from gateway.sim import SimCluster, SimConfig
+from simcluster import SimCluster, SimConfig
+from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.sim.conftest import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -201,3 +204,40 @@ async def test_a_stopped_standby_closes_its_connections_to_the_leader(zk_hosts: 
         assert standby.proxy is not None and not standby.proxy.client.is_closed
         await sim.kill_marathon(1)
         assert standby.proxy.client.is_closed
+
+
+async def test_a_leader_cut_off_from_zookeeper_stops_leading_and_one_leads_after(
+    zookeeper_server: ZooKeeperServer, zk_hosts: str
+) -> None:
+    # Curator's LeaderLatch drops leadership when the connection is suspended and queues up
+    # again once reconnected: never two leaders, and afterwards exactly one.
+    config = SimConfig(agents=1, marathon_instances=2, chronos_instances=0, zk_hosts=zk_hosts)
+    async with SimCluster(config) as sim:
+        first, second = sim.marathons
+        assert first.is_leader
+        await asyncio.to_thread(zookeeper_server.stop)
+        try:
+            await eventually(_follows(first), timeout=15)
+        finally:
+            await asyncio.to_thread(zookeeper_server.start)
+
+        async def one_leader() -> bool:
+            return [first.is_leader, second.is_leader].count(True) == 1
+
+        await eventually(one_leader, timeout=20)
+        await eventually(_rejoined(zk_hosts, 2), timeout=10)
+
+
+def _follows(instance: object) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return not getattr(instance, "is_leader", True)
+
+    return probe
+
+
+def _rejoined(hosts: str, count: int) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        nodes = await asyncio.to_thread(_zk_children, hosts, "/marathon/leader-curator")
+        return len(nodes) == count
+
+    return probe

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from starlette.responses import PlainTextResponse
 
-from gateway.sim import SimCluster
-from gateway.sim.clock import SimClock
-from gateway.sim.config import SimConfig
-from gateway.sim.marathon.events import _QUEUE_LIMIT, EventBus
-from gateway.sim.marathon.proxy import LeaderProxyMiddleware
+from simcluster import SimCluster
+from simcluster.clock import SimClock
+from simcluster.config import SimConfig
+from simcluster.marathon.events import _QUEUE_LIMIT, EventBus
+from simcluster.marathon.proxy import LeaderProxyMiddleware
 
 pytestmark = pytest.mark.anyio
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.sim.clock import SimClock
-from gateway.sim.mesos import (
+from simcluster.clock import SimClock
+from simcluster.mesos import (
     AgentSpec,
     DeclineReason,
     MesosMaster,
@@ -129,7 +129,7 @@ async def test_an_accelerated_clock_shortens_batch_durations(tmp_path: Path) -> 
 
 
 def test_malformed_failure_knobs_fall_back_to_defaults() -> None:
-    from gateway.sim.mesos.behaviour import behaviour_of
+    from simcluster.mesos.behaviour import behaviour_of
 
     spec = TaskSpec("x", Resources(cpus=0.1), env={"SIM_FAIL": "exit:three:soon",
                                                    "SIM_DURATION": "long"})

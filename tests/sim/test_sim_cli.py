@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gateway.sim.cli import add_sim_arguments, config_from_args, main
+from simcluster.cli import add_sim_arguments, config_from_args, main
 
 
 def _parse(*argv: str) -> argparse.Namespace:

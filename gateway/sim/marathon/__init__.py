@@ -1,5 +1,0 @@
-"""Simulated Marathon (REST v2, events, health checks, leader election) on the sim's Mesos."""
-
-from gateway.sim.marathon.instance import MarathonInstance
-
-__all__ = ["MarathonInstance"]
