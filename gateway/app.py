@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules
+from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
 from gateway.config import Settings
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *,
         version=__version__,
         lifespan=lifespan,
     )
+    app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)
     app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -32,7 +32,7 @@ class EmbeddedServer(uvicorn.Server):
     def __init__(self, app: ASGIApp, host: str, port: int = 0, *,
                  sock: socket.socket | None = None, log_level: str = "warning") -> None:
         super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                                        access_log=False, lifespan="on"))
+                                        access_log=False, lifespan="on", http="httptools"))
         self._socket = sock or bind_socket(host, port)
         self._task: asyncio.Task[None] | None = None
         self.host = host

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -57,6 +58,8 @@ class ReadView:
         self._resync_every = resync_every
         self._clock = clock
         self.table = AppTable()
+        # Tags of another view (an earlier start, another replica) never match this one's.
+        self._epoch = secrets.token_hex(4)
         self._attached_ticket: int | None = None  # None: the stream is not attached
         self._live = False
         self._full_due = True
@@ -92,7 +95,7 @@ class ReadView:
         """A version of one owner's (``None``: everyone's) apps, or None when not live."""
         if not self._live:
             return None
-        return f"{'*' if owner is None else owner}.{self.table.owner_version(owner)}"
+        return f"{self._epoch}.{'*' if owner is None else owner}.{self.table.owner_version(owner)}"
 
     def status(self) -> dict[str, Any]:
         """For /readyz."""
