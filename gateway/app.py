@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *,
             chronos = ChronosClient(upstream(
                 "chronos", chronos_has_no_leader,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
-            )) if conf.chronos_url or conf.zk_hosts else None
+            ), listing_ttl=conf.chronos_cache_ttl) if conf.chronos_url or conf.zk_hosts else None
             # The read view follows Marathon from here on; reads ask Marathon until it is live.
             read_view = ReadView(marathon, leaders, group=conf.marathon_group,
                                  resync_every=conf.read_view_resync)
