@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from gateway.api.deps import CurrentUser, DeploymentsDep, ListingDep
 from gateway.api.log_streams import log_response
-from gateway.api.rendered import RenderedLists, rendered_lists
+from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
@@ -52,7 +52,7 @@ async def list_deployments(
         return await deployments.list(user, everyone=page.everyone, limit=page.limit,
                                       cursor=page.cursor)
 
-    key = None if tag is None else ("deployments", tag, page.limit, page.cursor)
+    key = None if tag is None else deployment_list_key(tag, page.limit, page.cursor)
     return await lists.answer(request, key, listed)
 
 

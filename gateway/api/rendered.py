@@ -17,12 +17,21 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 MAX_RENDERED = 4096
+# private: one user's list never comes out of a shared cache; no-cache: revalidate with the
+# ETag each time, which costs a 304.
+CACHE_CONTROL = "private, no-cache"
 
 
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
     etag: str
+
+    def answer(self, if_none_match: str | None) -> tuple[int, bytes]:
+        """The status and body for a request that sent ``If-None-Match`` (or not)."""
+        if _matches(if_none_match, self.etag):
+            return 304, b""
+        return 200, self.body
 
 
 def rendered(model: BaseModel) -> Rendered:
@@ -37,24 +46,27 @@ class RenderedLists:
         self._max = max_entries
         self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
 
+    def lookup(self, key: Hashable) -> Rendered | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
     async def answer(self, request: Request, key: Hashable | None,
                      render: Callable[[], Awaitable[BaseModel]]) -> Response:
         """``key`` names the version of the list (None: unknown, render it now)."""
-        found = self._entries.get(key) if key is not None else None
+        found = self.lookup(key) if key is not None else None
         if found is None:
             found = rendered(await render())
             if key is not None:
                 self._entries[key] = found
                 if len(self._entries) > self._max:
                     self._entries.popitem(last=False)
-        elif len(self._entries) > 1:
-            self._entries.move_to_end(key)
-        # private: one user's list never comes out of a shared cache; no-cache: revalidate
-        # with the ETag each time, which costs a 304.
-        headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
-        if _matches(request.headers.get("if-none-match"), found.etag):
+        status, body = found.answer(request.headers.get("if-none-match"))
+        headers = {"ETag": found.etag, "Cache-Control": CACHE_CONTROL}
+        if status == 304:
             return Response(status_code=304, headers=headers)
-        return Response(found.body, media_type="application/json", headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -65,6 +77,10 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
-def rendered_lists(request: Request) -> RenderedLists:
+def deployment_list_key(tag: str, limit: int, cursor: str | None) -> Hashable:
+    return ("deployments", tag, limit, cursor)
+
+
+async def rendered_lists(request: Request) -> RenderedLists:
     lists: RenderedLists = request.app.state.rendered_lists
     return lists

@@ -35,6 +35,7 @@ def print_settings_help() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gateway.access_log import uvicorn_log_config
     from gateway.app import create_app
     from gateway.auth.bearer import RedactUrlTokens
     from gateway.catalog_files import (
@@ -69,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # start, not a server silently several times slower.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level,
-                loop="uvloop", http="httptools")
+                loop="uvloop", http="httptools", log_config=uvicorn_log_config())
     return EXIT_OK
 
 

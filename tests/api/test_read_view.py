@@ -195,3 +195,35 @@ async def test_a_list_carries_an_etag_that_answers_304_until_the_list_changes(cl
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     assert len(changed.json()["items"]) == 1
+
+
+async def test_a_rendered_list_is_handed_only_to_callers_allowed_to_see_it(cluster):
+    created = await cluster.deploy()
+    for user in ("alice", "admin"):  # rendered and kept: alice's list, and everyone's
+        await cluster.listed(user)
+    everyone = await cluster.gateway.get("/v1/deployments?all=true", headers=cluster.as_user())
+    assert (await cluster.gateway.get("/v1/deployments?all=true",
+                                      headers=cluster.as_user("admin"))).status_code == 200
+
+    assert everyone.status_code == 403
+    assert created not in await cluster.listed("bob")
+    in_url = await cluster.gateway.get(
+        f"/v1/deployments?access_token={cluster.tokens['alice']}")
+    assert in_url.status_code == 400
+    twice = await cluster.gateway.get("/v1/deployments", headers=[
+        ("Authorization", f"Bearer {cluster.tokens['alice']}"),
+        ("Authorization", f"Bearer {cluster.tokens['bob']}")])
+    assert twice.status_code == 400
+    stranger = await cluster.gateway.get("/v1/deployments",
+                                         headers={"Authorization": "Bearer not-a-token"})
+    assert stranger.status_code == 401
+
+
+async def test_lists_answered_from_rendered_bytes_are_counted_in_the_metrics(cluster):
+    for _ in range(3):
+        assert (await cluster.gateway.get("/v1/deployments",
+                                          headers=cluster.as_user())).status_code == 200
+    metrics = (await cluster.gateway.get("/metrics")).text
+    counted = [line for line in metrics.splitlines() if line.startswith(
+        'gateway_http_requests_total{method="GET",route="/v1/deployments",status="200"}')]
+    assert counted and float(counted[0].rsplit(" ", 1)[1]) >= 3
