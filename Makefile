@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
 # check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
-# way marathon-lb publishes them.
-APT_PACKAGES := zookeeper rclone haproxy
+# way marathon-lb publishes them; jq, which the README's walkthroughs use (and a test runs them).
+APT_PACKAGES := zookeeper rclone haproxy jq
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
 OP_VENV ?= .venv-op

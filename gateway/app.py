@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from gateway import __version__
-from gateway.api import deployments, health, jobs, me, metrics, modules
+from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
 from gateway.api.list_front import DeploymentListFront
 from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
@@ -139,4 +139,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(deployments.router)
     app.include_router(jobs.router)
     app.include_router(me.router)
+    app.include_router(problem_pages.router)
     return app

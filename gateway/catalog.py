@@ -6,6 +6,7 @@ that is wrong); reading the files is gateway/catalog_files.py's job.
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -135,6 +136,12 @@ class ModuleCatalog(_Data):
 
     def get(self, name: str) -> Module | None:
         return next((m for m in self.modules if m.name == name), None)
+
+    def unknown_module(self, name: str) -> str:
+        """The sentence for a name not in the catalog, with the closest name when one is near."""
+        close = difflib.get_close_matches(name, [m.name for m in self.modules], n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return f"There is no module {name!r} in the catalog.{hint} GET /v1/modules lists them."
 
 
 class ServiceTemplates(_Data):

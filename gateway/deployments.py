@@ -218,7 +218,8 @@ class Deployments:
         done = [t for t in await mesos.framework_tasks(self._settings.marathon_framework)
                 if t.id.startswith(prefix)]
         if not done:
-            raise NotFound("This deployment has not started a task yet, so there are no logs.")
+            # It exists, so not 404: the state has no logs yet (GET it for why it waits).
+            raise Conflict("This deployment has not started a task yet, so there are no logs.")
         return await mesos.sandbox(done[0].id)
 
     # -- helpers ---------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """A development-only OpenID Connect token issuer, for ``gateway dev`` and the tests.
 
 It publishes a discovery document and a JWKS and mints RS256 access tokens for demo users.
+``POST /dev/token?user=alice`` mints a fresh one on request (``gateway dev-token alice``), so a
+session outlives the tokens printed at start; it answers loopback clients only.
 ``gateway serve`` never imports it: production trusts only the issuers an operator configured.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,14 +16,15 @@ from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI, Header
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
 _USERINFO_CLAIMS = ("sub", "name", "preferred_username", "email", "groups")
 
 DEMO_GROUP = "deep"
+DEMO_TOKEN_LIFETIME = 8 * 3600
 ADMIN_GROUP = "deep/admins"
 
 
@@ -66,14 +70,13 @@ class DevIssuer:
         return str(jwt.encode(claims, self._private_pem, algorithm="RS256",
                               headers={"kid": self.kid, **(headers or {})}))
 
-    def demo_tokens(self, lifetime: int = 8 * 3600) -> dict[str, str]:
-        return {
-            user.username: self.mint(
-                f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
-                extra={"name": user.name, "preferred_username": user.username,
-                       "email": f"{user.username}@example.org"})
-            for user in DEMO_USERS
-        }
+    def demo_tokens(self, lifetime: int = DEMO_TOKEN_LIFETIME) -> dict[str, str]:
+        return {user.username: self.demo_token(user, lifetime) for user in DEMO_USERS}
+
+    def demo_token(self, user: DemoUser, lifetime: int = DEMO_TOKEN_LIFETIME) -> str:
+        return self.mint(f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
+                         extra={"name": user.name, "preferred_username": user.username,
+                                "email": f"{user.username}@example.org"})
 
     def asgi_app(self) -> FastAPI:
         app = FastAPI(title="gateway development token issuer", docs_url=None, redoc_url=None,
@@ -104,8 +107,28 @@ class DevIssuer:
                                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
             return JSONResponse({key: claims[key] for key in _USERINFO_CLAIMS if key in claims})
 
+        @app.post("/dev/token", response_class=PlainTextResponse)
+        def dev_token(request: Request, user: str = "alice") -> PlainTextResponse:
+            # Anyone who reaches this endpoint is anyone they like: never beyond this machine.
+            if not _is_loopback(request.client.host if request.client else ""):
+                return PlainTextResponse("demo tokens are handed out to loopback clients only\n",
+                                         status_code=403)
+            demo = next((u for u in DEMO_USERS if u.username == user), None)
+            if demo is None:
+                names = ", ".join(u.username for u in DEMO_USERS)
+                return PlainTextResponse(f"no demo user {user!r}; there are {names}\n",
+                                         status_code=404)
+            return PlainTextResponse(self.demo_token(demo) + "\n")
+
         @app.get("/jwk")
         def jwks() -> dict[str, Any]:
             return {"keys": [self.public_jwk]}
 
         return app
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -85,6 +85,8 @@ class DevStack:
             "required_groups": [DEMO_GROUP],
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
+            # The simulated Chronos says whether it has the GPU patch; the gateway must agree.
+            "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
         gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)

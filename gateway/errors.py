@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.problem_docs import problem_type
+
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "https://gateway.example.org/problems/"
 REALM = "gateway"
 
 
@@ -43,7 +44,7 @@ class GatewayError(Exception):
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": PROBLEM_BASE + self.code,
+            "type": problem_type(self.code),
             "title": self.title,
             "status": self.status,
             "detail": self.detail,

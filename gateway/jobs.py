@@ -178,9 +178,11 @@ class Jobs:
         runs = await self._runs(job)
         run = next((r for r in runs if r.id == run_id), None) if run_id else \
             (runs[0] if runs else None)
+        if run_id and run is None:
+            raise NotFound("No such run of this job.")
         if run is None:
-            raise NotFound("No such run of this job." if run_id else
-                           "This job has not run yet (or Mesos no longer remembers its runs).")
+            # The job exists, so not 404: it has no run (Mesos remembers) to read logs from.
+            raise Conflict("This job has not run yet (or Mesos no longer remembers its runs).")
         sandbox = await mesos.sandbox(run.id)
 
         async def still_running() -> bool:

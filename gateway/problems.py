@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import PROBLEM_JSON, GatewayError, InvalidInput
+from gateway.models.messages import field_errors, json_syntax_error
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,26 @@ def problem_response(error: GatewayError, request: Request) -> JSONResponse:
                         headers=error.headers, media_type=PROBLEM_JSON)
 
 
-def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The pydantic model of the route's body, so a misspelt field can be matched to a real one."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    annotation = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
+        else None
+
+
+def _validation_problem(request: Request, exc: RequestValidationError) -> InvalidInput:
+    raw = list(exc.errors())
+    syntax = next((e for e in raw if e.get("type") == "json_invalid"), None)
+    if syntax is not None:
+        position = syntax["loc"][-1] if isinstance(syntax["loc"][-1], int) else 0
+        detail = json_syntax_error(exc.body, position, str((syntax.get("ctx") or {}).get(
+            "error", "it cannot be read")))
+        return InvalidInput(detail, [{"field": "body", "message": detail}])
+    # Never echo the submitted values back: they may hold passwords.
+    errors = field_errors(raw, _body_model(request))
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return InvalidInput(f"The request is not valid: {fields}.", errors)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -34,12 +50,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Never echo the submitted values back: they may hold passwords.
-        errors = [{"field": _field_name(e.get("loc", ())), "message": str(e.get("msg", ""))}
-                  for e in exc.errors()]
-        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-        return problem_response(InvalidInput(f"The request is not valid: {fields}.", errors),
-                                request)
+        return problem_response(_validation_problem(request, exc), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

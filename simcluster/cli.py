@@ -18,12 +18,14 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                         "Marathon/Chronos leader latches in (needed for several instances)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--agents", type=int, default=2, help="Mesos agents")
-    parser.add_argument("--agent-cpus", type=float, default=8.0)
+    parser.add_argument("--agent-cpus", type=float, default=8.0, help="CPUs per agent")
     parser.add_argument("--agent-mem", type=float, default=32768.0, help="MiB per agent")
     parser.add_argument("--agent-disk", type=float, default=102400.0, help="MiB per agent")
-    parser.add_argument("--agent-gpus", type=int, default=1)
-    parser.add_argument("--marathon-instances", type=int, default=1)
-    parser.add_argument("--chronos-instances", type=int, default=1)
+    parser.add_argument("--agent-gpus", type=int, default=1, help="GPUs per agent")
+    parser.add_argument("--marathon-instances", type=int, default=1,
+                        help="Marathon instances (more than one needs --zk: they elect a leader)")
+    parser.add_argument("--chronos-instances", type=int, default=1,
+                        help="Chronos instances (more than one needs --zk: they elect a leader)")
     parser.add_argument("--no-chronos-gpus", action="store_true",
                         help="run a Chronos build without the GPU patch")
     parser.add_argument("--credentials", help="user:password for Basic auth on Marathon/Chronos")
@@ -69,8 +71,16 @@ def run_sim(args: argparse.Namespace, prog: str = "gateway-sim") -> int:
     return 0
 
 
+def build_parser(prog: str = "gateway-sim") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="The simulated cluster alone (Marathon, Chronos, a Mesos master and agents), "
+                    "until interrupted, printing its URLs as JSON.")
+    add_sim_arguments(parser)
+    return parser
+
+
 def main(argv: list[str] | None = None, prog: str = "gateway-sim") -> int:
     """``prog`` names the command the user typed, in usage and error lines."""
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
-    add_sim_arguments(parser)
+    parser = build_parser(prog)
     return run_sim(parser.parse_args(argv), prog)

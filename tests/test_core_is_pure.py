@@ -16,7 +16,7 @@ import gateway.translation
 IO_LIBRARIES = {"httpx", "kazoo", "jose", "fastapi", "starlette", "uvicorn", "anyio", "yaml"}
 CORE_PACKAGES = ("gateway.translation", "gateway.models")
 CORE_MODULES = ("gateway.errors", "gateway.identity", "gateway.rclone", "gateway.catalog",
-                "gateway.ensemble")
+                "gateway.ensemble", "gateway.problem_docs")
 
 
 def _modules_loaded_by(module: str) -> set[str]:

@@ -4,62 +4,16 @@ quotas, logs and isolation, where exact control over the upstream answers matter
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.config import Settings
-from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
-from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
-
-ISSUER = "https://issuer.test/"
-JOB_SPECS = Path(__file__).parents[1] / "job_specs"
-CPU_BODY = {"module": "image-classification-tf", "hardware": {"cpus": 1, "memory": 2048}}
-
-
-@dataclass
-class Harness:
-    cluster: FakeCluster
-    client: TestClient
-    tokens: dict[str, str]
-
-    def call(self, method: str, path: str, user: str = "alice", **kwargs) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
-        return self.client.request(method, path, headers=headers, **kwargs)
-
-    def deploy(self, user: str = "alice", body: dict | None = None, **kwargs) -> httpx.Response:
-        return self.call("POST", "/v1/deployments", user, json=body or CPU_BODY, **kwargs)
-
-
-def _harness(job_specs_dir: Path = JOB_SPECS, **settings) -> Iterator[Harness]:
-    issuer = DevIssuer(ISSUER)
-    cluster = FakeCluster()
-    issuer_transport = httpx.ASGITransport(issuer.asgi_app())
-
-    async def to_issuer(request: httpx.Request) -> httpx.Response:
-        response = await issuer_transport.handle_async_request(request)
-        await response.aread()
-        return response
-
-    cluster.other = to_issuer
-    conf = Settings(oidc_issuers=[ISSUER], marathon_url=MARATHON, mesos_url=MESOS,
-                    chronos_url="", lb_host="lb.example.org", required_groups=[DEMO_GROUP],
-                    admin_groups=[ADMIN_GROUP], job_specs_dir=job_specs_dir, **settings)
-    with TestClient(create_app(conf, transport=cluster.transport())) as client:
-        yield Harness(cluster, client, issuer.demo_tokens())
-
-
-configured = contextmanager(_harness)  # a harness with other settings, inside a test
+from tests.support.deployments_harness import CPU_BODY, JOB_SPECS, Harness, configured, harness_for
 
 
 @pytest.fixture
 def harness() -> Iterator[Harness]:
-    yield from _harness()
+    yield from harness_for()
 
 
 def _fields(response: httpx.Response) -> set[str]:

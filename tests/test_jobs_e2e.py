@@ -67,7 +67,9 @@ class JobStack:
 def stack() -> Iterator[JobStack]:
     sim_config = SimConfig(agents=2, agent_cpus=8.0, agent_mem=32768, agent_disk=102400,
                            agent_gpus=1, time_scale=TIME_SCALE)
-    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS)) as info:
+    # The gateway is told its Chronos lacks the GPU patch (the sim's has it): GPU jobs are refused.
+    with running(DevStack(sim_config=sim_config, job_specs_dir=JOB_SPECS,
+                          settings={"chronos_gpus": False})) as info:
         with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \
                 httpx.Client(base_url=info.chronos_url, timeout=15) as chronos:
             yield JobStack(info, gateway, chronos)

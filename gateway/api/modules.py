@@ -25,5 +25,5 @@ async def list_modules(user: CurrentUser, edges: EdgesDep) -> Page[Module]:
 async def get_module(name: str, user: CurrentUser, edges: EdgesDep) -> Module:
     module = edges.catalog.get(name)
     if module is None:
-        raise NotFound(f"There is no module {name!r} in the catalog.")
+        raise NotFound(edges.catalog.unknown_module(name))
     return module.within(edges.templates.limits)

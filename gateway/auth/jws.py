@@ -33,6 +33,11 @@ _NUMERIC_CLAIMS = ("exp", "nbf", "iat")
 _MAX_SUBJECT_LENGTH = 1024
 
 
+# Tokens live minutes to hours; saying how to renew one saves a trip to the documentation.
+EXPIRED = ("The token has expired; get a fresh one (with oidc-agent: `oidc-token <account>`) "
+           "and send it again.")
+
+
 class TokenRejected(Exception):
     """The token is not acceptable; the message says why without quoting it."""
 
@@ -101,7 +106,7 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=list(algorithms),
                                             issuer=issuer, audience=audience, options=options)
     except ExpiredSignatureError:
-        raise TokenRejected("The token has expired.") from None
+        raise TokenRejected(EXPIRED) from None
     except (JOSEError, TypeError, ValueError, OverflowError, KeyError):
         raise TokenRejected("The token's signature or claims are not valid.") from None
     except Exception as exc:
@@ -111,7 +116,7 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
         raise TokenRejected("The token's signature or claims are not valid.") from None
     now = time.time() if now is None else now
     if now > claims["exp"] + leeway:
-        raise TokenRejected("The token has expired.")
+        raise TokenRejected(EXPIRED)
     if claims["exp"] > now + MAX_LIFETIME_SECONDS:
         raise TokenRejected("The token's lifetime is too long.")
     if "nbf" in claims and claims["nbf"] > now + leeway:

@@ -1,14 +1,17 @@
-"""``gateway deploy | list | show | delete | logs``: services (Marathon apps) from scripts."""
+"""``gateway deploy | list | show | restart | delete | logs``: services (Marathon apps) from scripts."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 from urllib.parse import quote
 
 from gateway.cli.errors import Exit
-from gateway.cli.output import fields, hardware, print_json, progress, table, when
+from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
+from gateway.cli.parsing import VerbAdder, add_wait_options
+from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
 from gateway.cli.session import Session
 
@@ -35,39 +38,64 @@ def render_deployment(deployment: dict[str, Any]) -> str:
     return text
 
 
+def _task_ids(deployment: dict[str, Any]) -> set[str]:
+    return {task["id"] for task in deployment.get("tasks") or []}
+
+
 def _wait_running(session: Session, deployment: dict[str, Any], *, timeout: float,
-                  interval: float) -> Exit:
-    deadline = time.monotonic() + timeout
-    last = None
+                  interval: float, replacing: set[str] | frozenset[str] = frozenset()
+                  ) -> tuple[Exit, dict[str, Any]]:
+    """Poll until it runs (on tasks other than ``replacing``), fails or time is up; the exit
+    code and the last state seen."""
+    line = StatusLine(f"deployment {deployment['id']} to run" + (" again" if replacing else ""))
     while True:
-        current = session.json("GET", _path(deployment["id"]))
-        state = (current["status"], current.get("status_reason") or "")
-        if state != last:
-            last = state
-            progress(f"  {current['status']}" + (f": {state[1]}" if state[1] else ""))
-        if current["status"] == "running":
+        current: dict[str, Any] = session.json("GET", _path(deployment["id"]))
+        reason = current.get("status_reason") or ""
+        old = _task_ids(current) & replacing
+        line.update(current["status"] + (f": {reason}" if reason else "") +
+                    (" (the old task still runs)" if old else ""))
+        if current["status"] == "running" and not old:
+            line.finish(f"{current['id']} is running")
             for name, url in (current.get("endpoints") or {}).items():
-                progress(f"  {name}: {url}")
-            return Exit.OK
+                line.say(f"  {name}: {url}")
+            return Exit.OK, current
         if current["status"] == "failed":
-            return Exit.RUN_FAILED
-        if time.monotonic() >= deadline:
-            progress(f"gave up waiting after {timeout:g} s; it is {current['status']}.")
-            return Exit.WAIT_TIMEOUT
+            line.finish(f"{current['id']} failed: {reason or 'no reason given'}")
+            return Exit.RUN_FAILED, current
+        if line.elapsed >= timeout:
+            line.finish(f"gave up waiting; {current['id']} is {current['status']}")
+            return Exit.WAIT_TIMEOUT, current
         time.sleep(interval)
+
+
+def _report(session: Session, args: argparse.Namespace, deployment: dict[str, Any],
+            human: str, replacing: set[str] | frozenset[str] = frozenset()) -> Exit:
+    """Print what the API answered, or with --wait follow it and print the final state."""
+    code = Exit.OK
+    if args.wait:
+        print(human, file=sys.stderr if args.output == "json" else sys.stdout, flush=True)
+        code, deployment = _wait_running(session, deployment, timeout=args.timeout,
+                                         interval=args.interval, replacing=replacing)
+    if args.output == "json":
+        print_json(deployment)
+    elif not args.wait:
+        print(human)
+    return code
 
 
 def cmd_deploy(session: Session, args: argparse.Namespace) -> Exit:
     body = load_request_file(args.file)
     headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
     deployment = session.json("POST", "/v1/deployments", json=body, headers=headers)
-    if args.output == "json":
-        print_json(deployment)
-    else:
-        print(f"deployed {deployment['id']}: {deployment['status']}")
-    if not args.wait:
-        return Exit.OK
-    return _wait_running(session, deployment, timeout=args.timeout, interval=args.interval)
+    return _report(session, args, deployment, f"deployed {deployment['id']}: "
+                                              f"{deployment['status']}")
+
+
+def cmd_restart(session: Session, args: argparse.Namespace) -> Exit:
+    before = _task_ids(session.json("GET", _path(args.deployment))) if args.wait else set()
+    deployment = session.json("POST", _path(args.deployment, "/restart"))
+    return _report(session, args, deployment, f"restarting {deployment['id']}: "
+                                              f"{deployment['status']}", replacing=before)
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
@@ -75,9 +103,10 @@ def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
     if args.output == "json":
         print_json({"items": items, "next": None})
     else:
-        print(table([[d["id"], d["status"], str(d.get("image")), hardware(d.get("hardware") or {}),
-                      d.get("main_endpoint") or "-"] for d in items],
-                    ["ID", "STATUS", "IMAGE", "HARDWARE", "ENDPOINT"]))
+        print(table([[d["id"], *owner_cell(args.all, d), d["status"], str(d.get("image")),
+                      hardware(d.get("hardware") or {}), d.get("main_endpoint") or "-"]
+                     for d in items],
+                    ["ID", *owner_cell(args.all), "STATUS", "IMAGE", "HARDWARE", "ENDPOINT"]))
     return Exit.OK
 
 
@@ -108,26 +137,25 @@ def cmd_logs(session: Session, args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def add_deployment_commands(sub: Any, common: argparse.ArgumentParser,
-                            runner: Any) -> None:
-    def verb(name: str, func: Any, help_text: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=help_text)
-        parser.set_defaults(func=runner, client_func=func)
-        return parser
-
-    deploy = verb("deploy", cmd_deploy, "deploy a module or image from a request file (YAML/JSON)")
-    deploy.add_argument("file", help="the POST /v1/deployments body; - for stdin")
-    deploy.add_argument("--idempotency-key", help="retries with the same key deploy only once")
-    deploy.add_argument("--wait", action="store_true",
-                        help="wait until it runs (exit 1 if it fails, 124 on timeout)")
-    deploy.add_argument("--timeout", type=float, default=900.0, help="seconds --wait waits")
-    deploy.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    verb("list", cmd_list, "your deployments").add_argument(
-        "--all", action="store_true", help="administrators: everyone's deployments")
-    verb("show", cmd_show, "one deployment: status, endpoints, tasks").add_argument("deployment")
-    verb("delete", cmd_delete, "stop and remove a deployment").add_argument("deployment")
+def add_deployment_commands(verb: VerbAdder) -> None:
+    deploy = verb("deploy", cmd_deploy, "deploy a module or image from a request file (YAML or "
+                                        "JSON), e.g. job_specs/examples/service.yaml")
+    deploy.add_argument("file", help="the POST /v1/deployments body; - reads it from stdin")
+    deploy.add_argument("--idempotency-key", metavar="KEY",
+                        help="retries with the same key deploy only once")
+    add_wait_options(deploy, "it runs", 900.0)
+    listing = verb("list", cmd_list, "your deployments")
+    listing.add_argument("--all", action="store_true",
+                         help="administrators: everyone's deployments, with their owners")
+    verb("show", cmd_show, "one deployment: status, endpoints, tasks").add_argument(
+        "deployment", help="the deployment's id (see `gateway list`)")
+    restart = verb("restart", cmd_restart, "restart a deployment's task (same id, same endpoints)")
+    restart.add_argument("deployment", help="the deployment's id")
+    add_wait_options(restart, "it runs again", 900.0)
+    verb("delete", cmd_delete, "stop and remove a deployment").add_argument(
+        "deployment", help="the deployment's id")
     logs = verb("logs", cmd_logs, "output of a deployment's task")
-    logs.add_argument("deployment")
+    logs.add_argument("deployment", help="the deployment's id")
     logs.add_argument("--stderr", action="store_true", help="stderr instead of stdout")
-    logs.add_argument("--tail", type=int, help="only the last N lines")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing until it stops")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from gateway.cli.errors import Exit
-from gateway.cli.output import fields, hardware, print_json, progress, table, when
+from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
+from gateway.cli.parsing import HelpFormatter, VerbAdder, add_wait_options
+from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
 from gateway.cli.session import Session
 
@@ -47,40 +51,54 @@ def render_job(job: dict[str, Any]) -> str:
 
 
 def follow(session: Session, job_id: str, baseline: dict[str, Any], *, timeout: float,
-           interval: float) -> Exit:
-    """Watch the job until a run started after ``baseline`` ends; report progress on stderr."""
+           interval: float) -> tuple[Exit, dict[str, Any]]:
+    """Watch the job until a run started after ``baseline`` ends, showing progress on stderr;
+    the exit code and the job as last seen."""
     seen = {run["id"]: run["state"] for run in baseline.get("runs") or []}
     before = set(seen)
     successes, failures = baseline.get("success_count", 0), baseline.get("error_count", 0)
-    deadline = time.monotonic() + timeout
-    progress(f"waiting for {baseline['name']} to run ({baseline['status']})...")
+    line = StatusLine(f"a run of {baseline['name']} to end")
     while True:
-        job = session.json("GET", _path(job_id))
+        job: dict[str, Any] = session.json("GET", _path(job_id))
         runs = job.get("runs") or []
         for run in reversed(runs):
             if seen.get(run["id"]) != run["state"]:
                 seen[run["id"]] = run["state"]
                 host = f" on {run['host']}" if run.get("host") else ""
                 note = f": {run['message']}" if run.get("message") else ""
-                progress(f"  run {run['id']} (attempt {run['attempt']}) {run['state']}{host}{note}")
+                line.say(f"  run {run['id']} (attempt {run['attempt']}) {run['state']}{host}{note}")
+        line.update(job["status"] + (f": {job['status_reason']}" if job.get("status_reason")
+                                     else ""))
         if job.get("success_count", 0) > successes:
-            progress(f"{job['name']} succeeded.")
-            return Exit.OK
+            line.finish(f"{job['name']} succeeded")
+            return Exit.OK, job
         if job.get("error_count", 0) > failures:
-            progress(f"{job['name']} failed (no retries left).")
-            return Exit.RUN_FAILED
+            line.finish(f"{job['name']} failed (no retries left)")
+            return Exit.RUN_FAILED, job
         new_runs = [run for run in runs if run["id"] not in before]
         newest = new_runs[0] if new_runs else None
         idle = not any(run["state"] in ACTIVE_RUN_STATES for run in runs)
         if newest is not None and idle and newest["state"] in ("error", "killed"):
             # Chronos counts neither a killed run nor one Mesos refused: it would never end.
-            progress(f"{job['name']} {'was killed' if newest['state'] == 'killed' else 'failed'}: "
-                     f"{job.get('status_reason') or newest['state']}")
-            return Exit.RUN_FAILED
-        if time.monotonic() >= deadline:
-            progress(f"gave up waiting after {timeout:g} s; {job['name']} is {job['status']}.")
-            return Exit.WAIT_TIMEOUT
+            line.finish(f"{job['name']} {'was killed' if newest['state'] == 'killed' else 'failed'}"
+                        f": {job.get('status_reason') or newest['state']}")
+            return Exit.RUN_FAILED, job
+        if line.elapsed >= timeout:
+            line.finish(f"gave up waiting; {job['name']} is {job['status']}")
+            return Exit.WAIT_TIMEOUT, job
         time.sleep(interval)
+
+
+def _report(session: Session, args: argparse.Namespace, job: dict[str, Any], before: dict[str, Any],
+            human: str) -> Exit:
+    """Print what the API answered, or with --wait follow the run and print the final state."""
+    code = Exit.OK
+    if args.wait:
+        print(human, file=sys.stderr if args.output == "json" else sys.stdout, flush=True)
+        code, job = follow(session, job["id"], before, timeout=args.timeout,
+                           interval=args.interval)
+    _show(args, job, None if args.wait else human)
+    return code
 
 
 def cmd_submit(session: Session, args: argparse.Namespace) -> Exit:
@@ -89,10 +107,8 @@ def cmd_submit(session: Session, args: argparse.Namespace) -> Exit:
         print_json(session.json("POST", "/v1/jobs", params={"dry_run": "true"}, json=body))
         return Exit.OK
     job = session.json("POST", "/v1/jobs", json=body)
-    _show(args, job, f"submitted {job['name']} ({job['id']}): {job['status']}, next run "
-                     f"{when(job.get('next_run'))}")
-    return follow(session, job["id"], job, timeout=args.timeout, interval=args.interval) \
-        if args.wait else Exit.OK
+    return _report(session, args, job, job, f"submitted {job['name']} ({job['id']}): "
+                                            f"{job['status']}, next run {when(job.get('next_run'))}")
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
@@ -100,9 +116,10 @@ def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
     if args.output == "json":
         print_json({"items": items, "next": None})
     else:
-        print(table([[j["name"], j["status"], _when_text(j), when(j.get("next_run")),
+        print(table([[j["name"], *owner_cell(args.all, j), j["status"], _when_text(j),
+                      when(j.get("next_run")),
                       f"{j.get('success_count', 0)}/{j.get('error_count', 0)}"] for j in items],
-                    ["NAME", "STATUS", "RUNS", "NEXT RUN", "OK/FAILED"]))
+                    ["NAME", *owner_cell(args.all), "STATUS", "RUNS", "NEXT RUN", "OK/FAILED"]))
     return Exit.OK
 
 
@@ -115,9 +132,7 @@ def cmd_show(session: Session, args: argparse.Namespace) -> Exit:
 def cmd_run(session: Session, args: argparse.Namespace) -> Exit:
     before = session.json("GET", _path(args.job))
     job = session.json("POST", _path(args.job, "/run"))
-    _show(args, job, f"started {job['name']}: {job['status']}")
-    return follow(session, job["id"], before, timeout=args.timeout, interval=args.interval) \
-        if args.wait else Exit.OK
+    return _report(session, args, job, before, f"started {job['name']}: {job['status']}")
 
 
 def cmd_kill(session: Session, args: argparse.Namespace) -> Exit:
@@ -148,51 +163,47 @@ def cmd_logs(session: Session, args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def _show(args: argparse.Namespace, job: dict[str, Any], human: str) -> None:
+def _show(args: argparse.Namespace, job: dict[str, Any], human: str | None) -> None:
     if args.output == "json":
         print_json(job)
-    else:
+    elif human is not None:
         print(human)
 
 
 def add_job_commands(sub: Any, common: argparse.ArgumentParser,
-                         runner: Any) -> None:
+                     runner: Callable[[argparse.Namespace], int]) -> None:
     jobs = sub.add_parser("jobs", help="batch jobs on Chronos: submit, list, show, run, kill, "
-                                       "delete, logs")
-    verbs = jobs.add_subparsers(dest="jobs_command", required=True, metavar="VERB")
+                                       "delete, logs",
+                          description="Batch jobs on Chronos: run once now, on an ISO 8601 "
+                                      "schedule, or after other jobs.",
+                          formatter_class=HelpFormatter)
+    verb = VerbAdder(jobs.add_subparsers(dest="jobs_command", required=True, metavar="VERB"),
+                     common, runner)
+    job_help = "the job's name (or its id, gw-<owner>-<name>)"
 
-    def verb(name: str, func: Any, help_text: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = verbs.add_parser(name, parents=[common], help=help_text)
-        parser.set_defaults(func=runner, client_func=func)
-        return parser
-
-    def waiting(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--wait", action="store_true",
-                            help="follow the run to its end; exit 1 if it failed")
-        parser.add_argument("--timeout", type=float, default=3600.0,
-                            help="seconds --wait waits before giving up (exit 124)")
-        parser.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
-
-    submit = verb("submit", cmd_submit, "submit a job request file (YAML or JSON; - for stdin)")
-    submit.add_argument("file")
+    submit = verb("submit", cmd_submit, "submit a job request file (YAML or JSON), e.g. "
+                                        "job_specs/examples/prepare-data.yaml")
+    submit.add_argument("file", help="the POST /v1/jobs body; - reads it from stdin")
     submit.add_argument("--dry-run", action="store_true",
                         help="print the Chronos job the gateway would send; send nothing")
-    waiting(submit)
+    add_wait_options(submit, "its run ends", 3600.0)
     listing = verb("list", cmd_list, "your jobs")
-    listing.add_argument("--all", action="store_true", help="administrators: everyone's jobs")
-    verb("show", cmd_show, "one job: schedule, counts, runs").add_argument("job")
+    listing.add_argument("--all", action="store_true",
+                         help="administrators: everyone's jobs, with their owners")
+    verb("show", cmd_show, "one job: schedule, counts, runs").add_argument("job", help=job_help)
     run = verb("run", cmd_run, "run a job now")
-    run.add_argument("job")
-    waiting(run)
-    verb("kill", cmd_kill, "kill a job's running tasks").add_argument("job")
+    run.add_argument("job", help=job_help)
+    add_wait_options(run, "the run ends", 3600.0)
+    verb("kill", cmd_kill, "kill a job's running tasks").add_argument("job", help=job_help)
     delete = verb("delete", cmd_delete, "delete a job")
-    delete.add_argument("job")
+    delete.add_argument("job", help=job_help)
     delete.add_argument("--children", choices=("refuse", "delete"), default="refuse",
-                        help="jobs that run after this one: refuse (default) or delete them too")
+                        help="jobs that run after this one: refuse to delete it, or delete them "
+                             "too")
     logs = verb("logs", cmd_logs, "output of the newest (or a chosen) run")
-    logs.add_argument("job")
-    logs.add_argument("--run", help="a run id from `gateway jobs show`")
+    logs.add_argument("job", help=job_help)
+    logs.add_argument("--run", metavar="RUN_ID", help="a run id from `gateway jobs show`; "
+                                                     "default: the newest run")
     logs.add_argument("--stderr", action="store_true", help="stderr instead of stdout")
-    logs.add_argument("--tail", type=int, help="only the last N lines")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
-

@@ -1,4 +1,5 @@
-"""The ``gateway`` command: ``serve`` (production), ``dev`` (embedded default), ``sim``."""
+"""The ``gateway`` command: ``serve`` (production), ``dev`` (embedded default), ``sim``, and the
+client verbs (``verbs.py``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,19 @@ import signal
 import sys
 from pathlib import Path
 
+import argcomplete
 from pydantic import ValidationError
 
 EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 3
+
+DESCRIPTION = """\
+An OpenID Connect protected gateway to Marathon, Chronos and Mesos: run the server (serve),
+the whole stack for development (dev), or use a gateway from a terminal or a script."""
+
+EPILOG = """\
+Client verbs talk to $GATEWAY_URL (or --url) with the token from --token, $OIDC_ACCESS_TOKEN or
+`oidc-token $OIDC_AGENT_ACCOUNT`. Tab completion: eval "$(register-python-argcomplete gateway)".
+"gateway VERB --help" describes each verb; the README lists the exit codes."""
 
 
 def _config_error(exc: ValidationError) -> int:
@@ -104,11 +115,14 @@ gateway dev is running (development only: the token issuer below is not for prod
 Tokens (valid 8 hours):""", flush=True)
         for user, token in info.tokens.items():
             print(f"  {user.upper()}_TOKEN={token}\n", flush=True)
-        print(f"""Try (with the tokens above exported):
+        cli = Path(sys.executable).parent / "gateway"
+        print(f"""A fresh token at any time: {cli} dev-token alice --issuer {info.issuer_url}
+
+Try (with the tokens above exported):
   curl -H "Authorization: Bearer $ALICE_TOKEN" {info.gateway_url}/v1/modules
   curl -H "Authorization: Bearer $ALICE_TOKEN" {info.gateway_url}/v1/deployments
-  GATEWAY_URL={info.gateway_url} OIDC_ACCESS_TOKEN=$ALICE_TOKEN \\
-      gateway jobs submit job_specs/examples/prepare-data.yaml --wait
+  export GATEWAY_URL={info.gateway_url} OIDC_ACCESS_TOKEN=$ALICE_TOKEN
+  {cli} jobs submit job_specs/examples/prepare-data.yaml --wait
 
 Ctrl-C stops everything.""", flush=True)
         await _run_until_signal()
@@ -139,34 +153,50 @@ def _ipv4_address(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    from gateway import __version__
+    from gateway.cli.dev_token import add_dev_token_command
+    from gateway.cli.parsing import HelpFormatter
+    from gateway.cli.verbs import add_client_commands
 
-    serve = sub.add_parser("serve", help="run the production server (configured by GATEWAY_*)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+    parser = argparse.ArgumentParser(prog="gateway", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"gateway {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
+
+    serve = sub.add_parser("serve", help="run the production server (configured by GATEWAY_*)",
+                           description="Run the production server; its settings come from "
+                                       "GATEWAY_* environment variables (--help-config).",
+                           formatter_class=HelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                        help="proxies whose X-Forwarded-* headers are trusted (the Apache in front)")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info",
+                       choices=("critical", "error", "warning", "info", "debug"),
+                       help="how much uvicorn and the gateway log")
     serve.add_argument("--help-config", action="store_true",
                        help="list every GATEWAY_* setting with its default and meaning, and exit")
     serve.set_defaults(func=cmd_serve)
 
-    dev = sub.add_parser("dev", help="simulated cluster + development token issuer + gateway")
+    dev = sub.add_parser("dev", help="simulated cluster + development token issuer + gateway",
+                         description="Run the simulated cluster, a development token issuer and "
+                                     "the gateway in one process, and print URLs and tokens.",
+                         formatter_class=HelpFormatter)
     dev.add_argument("--host", default="127.0.0.1", type=_ipv4_address,
                      help="IPv4 address to listen on (the simulated cluster is IPv4 only)")
-    dev.add_argument("--port", type=int, default=8000, help="gateway port (default 8000)")
-    dev.add_argument("--info-file", type=Path, help="also write URLs and tokens as JSON here")
+    dev.add_argument("--port", type=int, default=8000, help="the gateway's port (0: any free one)")
+    dev.add_argument("--info-file", type=Path, metavar="PATH",
+                     help="also write the URLs and tokens as JSON here (mode 0600)")
     dev.add_argument("--agents", type=int, default=2, help="simulated Mesos agents")
-    dev.add_argument("--gpus-per-agent", type=int, default=1)
-    dev.add_argument("--job-specs", type=Path, default=Path("job_specs"))
+    dev.add_argument("--gpus-per-agent", type=int, default=1, help="GPUs of each simulated agent")
+    dev.add_argument("--job-specs", type=Path, default=Path("job_specs"), metavar="DIR",
+                     help="the operator data: module catalog, service and job templates")
     dev.set_defaults(func=cmd_dev)
+    add_dev_token_command(sub, HelpFormatter)
 
     # Listed for --help only; main() hands `gateway sim ...` to the sim's own parser.
     sub.add_parser("sim", help="the simulated cluster alone (see `gateway sim --help`)")
-    from gateway.cli.verbs import add_client_commands
-
-    add_client_commands(sub)  # deploy, list, show, delete, logs, jobs ...
+    add_client_commands(sub)  # deploy, list, show, restart, delete, logs, modules, me, jobs ...
     return parser
 
 
@@ -174,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sim"]:
         return cmd_sim(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argcomplete.autocomplete(parser)  # answers the shell's completion request and exits
+    args = parser.parse_args(argv)
     result: int = args.func(args)
     return result
 

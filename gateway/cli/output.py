@@ -44,5 +44,9 @@ def hardware(spec: dict[str, Any]) -> str:
     return f"{spec.get('cpus')} CPU, {spec.get('memory')} MiB{gpus}"
 
 
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def owner_cell(shown: bool, item: dict[str, Any] | None = None) -> list[str]:
+    """The OWNER column of an --all listing: its header without ``item``, else the cell."""
+    if not shown:
+        return []
+    return ["OWNER"] if item is None else [str(item.get("owner") or "-")]
+

@@ -20,8 +20,9 @@ def load_request_file(path: str) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ClientError(Exit.USAGE, f"{path} is not valid YAML{where}.") from None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or "it cannot be read"
+        raise ClientError(Exit.USAGE, f"{path} is not valid YAML: {reason}{where}.") from None
     if not isinstance(data, dict):
         raise ClientError(Exit.USAGE, f"{path} must hold a mapping of fields (name, command, ...).")
     return data

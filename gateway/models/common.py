@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StringConstraints
 
 ServiceKind = Literal["deepaas", "jupyter"]
 
@@ -15,7 +15,21 @@ IMAGE_REFERENCE = re.compile(
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-ModuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+MODULE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+ModuleName = Annotated[str, StringConstraints(pattern=MODULE_NAME_PATTERN)]
+
+
+def _as_text(value: object) -> object:
+    # YAML and JSON writers type `EPOCHS: 10` as a number; the environment only has text, so a
+    # number or boolean means its own text (true/false as JSON writes them), not an error.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+EnvValue = Annotated[str, BeforeValidator(_as_text)]
 
 # Names the schedulers, the runtime or the gateway itself set in a task's environment: a user
 # value would be ignored (Chronos), break port binding (Marathon's PORTn) or impersonate the

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from gateway.models.common import (
+    EnvValue,
     Hardware,
     ModuleName,
     ServiceKind,
@@ -58,9 +59,11 @@ class DeploymentRequest(BaseModel):
         default_factory=Hardware,
         description="Resources; each field left out takes the module's default, and each must "
                     "stay within the module's (or, for images, the operators') maximum.")
-    env: dict[str, str] = Field(default_factory=dict, max_length=100,
-                                description="Extra environment variables (shell names; some are "
-                                            "reserved for the gateway and the schedulers).")
+    env: dict[str, EnvValue] = Field(
+        default_factory=dict, max_length=100,
+        description="Extra environment variables (shell names; some are reserved for the "
+                    "gateway and the schedulers). Values are text; a number or boolean is taken "
+                    "as its text (10 as \"10\", true as \"true\").")
     storage: Storage | None = Field(None, description="Remote storage the task mounts with rclone.")
     jupyter_password: SecretStr | None = Field(
         None, min_length=JUPYTER_PASSWORD_MIN, max_length=256, validate_default=True,

@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from gateway.models.common import Hardware, ModuleName, Storage, check_env, check_image
+from gateway.models.common import EnvValue, Hardware, ModuleName, Storage, check_env, check_image
 from gateway.models.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
 
 JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled"]
@@ -79,9 +79,11 @@ class JobRequest(BaseModel):
         description="Names of your jobs after whose success this one runs (instead of a schedule).")
     retries: int | None = Field(None, ge=0, le=10, strict=True,
                                 description="Attempts after a failed run (default from the operators).")
-    env: dict[str, str] = Field(default_factory=dict, max_length=100,
-                                description="Extra environment variables (shell names; some are "
-                                            "reserved for the gateway and the schedulers).")
+    env: dict[str, EnvValue] = Field(
+        default_factory=dict, max_length=100,
+        description="Extra environment variables (shell names; some are reserved for the "
+                    "gateway and the schedulers). Values are text; a number or boolean is taken "
+                    "as its text (10 as \"10\", true as \"true\").")
     storage: Storage | None = Field(None, description="Remote storage the task reaches with rclone.")
     fetch: list[Annotated[str, StringConstraints(max_length=2048)]] = Field(
         default_factory=list, max_length=MAX_FETCH,

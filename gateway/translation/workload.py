@@ -31,8 +31,8 @@ def image_source(module_name: str | None, image: str | None, catalog: ModuleCata
     if module_name:
         module = catalog.get(module_name)
         if module is None:
-            raise InvalidInput(f"There is no module {module_name!r} in the catalog.",
-                               [{"field": "module", "message": "unknown module"}])
+            sentence = catalog.unknown_module(module_name)
+            raise InvalidInput(sentence, [{"field": "module", "message": sentence}])
         return module, module.hardware
     if image:
         if not templates.raw_images.allows(image):

@@ -21,7 +21,7 @@ def test_an_expired_token_is_refused_and_says_so(gateway: Gateway):
     now = int(time.time())
     response = gateway.me(gateway.issuer.token(iat=now - 7200, exp=now - 120))
     assert_invalid_token(response)
-    assert 'error_description="The token has expired."' in response.headers["www-authenticate"]
+    assert 'error_description="The token has expired;' in response.headers["www-authenticate"]
 
 
 def test_a_token_expired_within_the_leeway_is_still_accepted(gateway: Gateway):
