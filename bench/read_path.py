@@ -20,13 +20,16 @@ its time goes (py-spy must be installed: ``.venv/bin/pip install py-spy``).
 from __future__ import annotations
 
 import argparse
+import json
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -39,6 +42,8 @@ from bench.apache_conf import apache_config
 from bench.processes import Child, Load, free_port, python, resident_mib, wrk
 from bench.profile import print_profile
 from gateway.devissuer import DevIssuer
+from gateway.read_view.table import AppTable
+from gateway.read_view.trim import trimmed_app
 from gateway.serving import EmbeddedServer
 from tests.support.background import BackgroundLoop
 from tests.support.gateway_stack import fast_health_checks
@@ -62,10 +67,13 @@ def issuer_running() -> Iterator[DevIssuer]:
 
 
 def other_app(owner: str) -> dict[str, Any]:
-    """An app of another user as the gateway would make it, minus ports (no listeners)."""
+    """An app of another user as the gateway would make it, without instances: the simulated
+    Marathon checks every app against every task ten times a second, which ten thousand
+    running tasks would turn into the bench's bottleneck (see view_memory for their weight),
+    and without ports: Marathon's 10,000 service ports would not go round."""
     deployment = secrets.token_hex(12)
-    return {"id": f"/gateway/{deployment}", "cmd": "sleep 100000", "cpus": 0.001, "mem": 1,
-            "disk": 0, "instances": 1, "portDefinitions": [],
+    return {"id": f"/gateway/{deployment}", "cmd": "sleep 100000", "cpus": 0.5, "mem": 2048,
+            "disk": 0, "instances": 0, "portDefinitions": [],
             "container": {"type": "MESOS", "docker": {"image": "deephdc/deep-oc-other:cpu"}},
             "labels": {"gateway.kind": "deployment", "gateway.owner": owner,
                        "gateway.deployment": deployment, "gateway.service": "deepaas",
@@ -121,6 +129,24 @@ def change_visible(gateway: httpx.Client, token: str, marathon: httpx.Client,
     return seconds
 
 
+def view_memory(marathon: httpx.Client, app_id: str, copies: int = 10_000) -> float:
+    """KiB the read view holds per app with one running task, measured on copies of one of
+    alice's apps as Marathon returns it (tracemalloc, in this process)."""
+    app = marathon.get(f"/v2/apps{app_id}").json()["app"]
+    table = AppTable()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for index in range(copies):
+        copy = json.loads(json.dumps(app))  # as each would be parsed from Marathon's answer
+        copy["id"] = f"/gateway/{index:024x}"
+        for task in copy.get("tasks") or []:
+            task["id"] = f"{task['id']}-{index}"
+        table.put(trimmed_app(copy), table.ticket())
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return held / copies / 1024
+
+
 def row(name: str, load: Load) -> str:
     errors = f"  ({load.errors})" if load.errors else ""
     return (f"  {name:<58} {load.requests_per_second:>9,.0f} {load.p50_ms:>8.2f} "
@@ -148,7 +174,8 @@ def main(args: argparse.Namespace) -> None:
             "GATEWAY_OIDC_ISSUERS": issuer.issuer, "GATEWAY_MARATHON_URL": marathon_url,
             "GATEWAY_CHRONOS_URL": str(urls["chronos"][0]),  # type: ignore[index]
             "GATEWAY_MESOS_URL": str(urls["mesos"]), "GATEWAY_LB_HOST": "127.0.0.1",
-            "GATEWAY_JOB_SPECS_DIR": str(fast_health_checks(root))})
+            "GATEWAY_JOB_SPECS_DIR": str(fast_health_checks(root)),
+            **({"PYTHONPATH": str(args.gateway_src)} if args.gateway_src else {})})
         stack.callback(gateway.stop)
         gateway_url = f"http://127.0.0.1:{gateway_port}"
         gateway.wait_http(f"{gateway_url}/readyz", expect=200)
@@ -226,6 +253,9 @@ def main(args: argparse.Namespace) -> None:
             print(row(f"{others:,}", load) + f" {resident_mib(gateway.pid):>8.1f}", flush=True)
 
         seconds = change_visible(api, token, marathon, f"/gateway/{own_ids[0]}")
+        print(f"  (other users' apps have no instances here; the view holds "
+              f"{view_memory(marathon, f'/gateway/{own_ids[0]}'):.1f} KiB per app with one "
+              "running task, so 10,000 such apps would add about that times 10,000)")
         print(f"\n3. A label edited directly in Marathon, until the gateway's list shows it "
               f"({made:,} other apps): median {statistics.median(seconds) * 1000:.0f} ms, "
               f"max {max(seconds) * 1000:.0f} ms over {len(seconds)} edits")
@@ -234,6 +264,8 @@ def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
+    # SIGTERM ends the run like Ctrl-C: the servers it started are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
@@ -241,5 +273,7 @@ if __name__ == "__main__":
                         help="info: with the access log, as in production")
     parser.add_argument("--others", default=",".join(map(str, OTHER_APPS)),
                         help="comma separated: apps of other users to measure at")
+    parser.add_argument("--gateway-src", type=Path,
+                        help="run the gateway from another checkout (e.g. main, for a before/after)")
     parser.add_argument("--profile", type=Path, help="sample the gateway with py-spy into DIR")
     main(parser.parse_args())

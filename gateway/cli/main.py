@@ -46,7 +46,7 @@ def print_settings_help() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.access_log import uvicorn_log_config
+    from gateway.access_log import lean_logging, uvicorn_log_config
     from gateway.app import create_app
     from gateway.auth.bearer import RedactUrlTokens
     from gateway.catalog_files import (
@@ -77,6 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     logging.getLogger("uvicorn.access").addFilter(RedactUrlTokens())
+    lean_logging()
     # uvloop and httptools (uvicorn[standard]) named, not "auto": a missing one is an error at
     # start, not a server silently several times slower.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
