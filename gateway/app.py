@@ -3,6 +3,7 @@ and the services, once (gateway/services.py)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -44,6 +45,12 @@ def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
                                   timeout=settings.quota_lock_timeout)
     # Without ZooKeeper the lock only serialises this process: run a single replica then.
     return LocalQuotaLock(settings.quota_lock_timeout)
+
+
+# FastAPI 0.165+ asks the OpenTelemetry providers on every request whether to trace it (reading
+# the environment each time); the gateway reports through its own Prometheus metrics instead.
+_NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                 if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
 def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
@@ -125,6 +132,7 @@ def create_app(settings: Settings | None = None, *,
                 "with OpenID Connect bearer tokens.",
         version=__version__,
         lifespan=lifespan,
+        **_NO_TELEMETRY,  # type: ignore[arg-type]
     )
     app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)

@@ -62,6 +62,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,5 +85,12 @@ class MetricsMiddleware:
             # made-up methods would each add a time series.
             method = scope.get("method", "")
             method = method if method in _METHODS else "other"
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            series = self._series.get((method, route, status))
+            if series is None:
+                # Looked up once per method, route and status (a few dozen): labels() takes a
+                # lock and checks its values on every call.
+                series = self._series[method, route, status] = (
+                    self.metrics.requests.labels(method, route, str(status)),
+                    self.metrics.latency.labels(method, route))
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)

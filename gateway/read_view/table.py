@@ -4,11 +4,16 @@ No I/O. Every read of Marathon takes a ticket before it is sent; what it brings 
 only over data read earlier (a lower ticket), so an answer that arrives late never undoes a newer
 one, whatever order the reads finish in. Versions count changes, per owner and overall, so a list
 can be rendered once per version and tagged with it.
+
+Each app is held as the compact JSON of its trimmed form (gateway/read_view/trim.py), a third of
+its size as Python objects, and decoded when read: reads are rare next to renders being reused
+(one decode per app per version of a list), and ten thousand apps stay a few megabytes.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +31,19 @@ def is_deployment(app: Mapping[str, Any]) -> bool:
 
 @dataclass
 class _Entry:
-    app: App
+    raw: bytes  # the trimmed app, compact JSON
     owner: str
     ticket: int
+    running: bool  # some task runs (else the launch queue says why it waits)
+
+    @property
+    def app(self) -> App:
+        value: App = json.loads(self.raw)
+        return value
+
+
+def _compact(app: App) -> bytes:
+    return json.dumps(app, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class AppTable:
@@ -62,12 +77,13 @@ class AppTable:
             return False
         self._gone.pop(app_id, None)
         owner = str(app["labels"].get(OWNER_LABEL, ""))
+        raw = _compact(app)
         if held is not None:
             held.ticket = ticket
-            if held.app == app and held.owner == owner:
+            if held.raw == raw and held.owner == owner:
                 return True
             self._unindex(app_id, held.owner)
-        self._apps[app_id] = _Entry(app, owner, ticket)
+        self._apps[app_id] = _Entry(raw, owner, ticket, bool(app.get("tasksRunning")))
         self._by_owner.setdefault(owner, {})[app_id] = None
         self._changed(owner, *(() if held is None else (held.owner,)))
         return True
@@ -121,7 +137,7 @@ class AppTable:
 
     def waiting(self) -> bool:
         """Whether some app has no running task, so the launch queue says why it waits."""
-        return any(not e.app.get("tasksRunning") for e in self._apps.values())
+        return not all(e.running for e in self._apps.values())
 
     # -- helpers ------------------------------------------------------------------------------
 

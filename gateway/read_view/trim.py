@@ -1,7 +1,8 @@
 """What the read view keeps of a Marathon app and of a launch-queue entry: what our status,
 tasks and endpoints are made of, and nothing else.
 
-Memory is the reason (ten thousand apps must fit in well under 150 MB), and so is discretion:
+Memory is the reason (ten thousand apps must fit in well under 150 MB; the table keeps this as
+compact JSON), and so is discretion:
 the environment, which carries the obscured storage password, is never held. No I/O.
 """
 

@@ -227,12 +227,12 @@ class ReadView:
         self._named.clear()  # the full read covers them
         ticket = self.table.ticket()
         try:
-            apps = await self._marathon.list_apps(all_deployments_selector())
+            apps = await self._marathon.list_apps(all_deployments_selector(), shape=trimmed_app)
             queue = await self._marathon.queue()
         except BaseException:
             self._full_due = True
             raise
-        self.table.replace_all((trimmed_app(a) for a in apps if is_deployment(a)), ticket)
+        self.table.replace_all((a for a in apps if is_deployment(a)), ticket)
         self.table.set_queue(_trimmed_queue(queue), ticket)
         del apps, queue
         self._last_full = self._clock()
