@@ -14,7 +14,6 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
-from gateway.api.list_front import DeploymentListFront
 from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -137,8 +136,6 @@ def create_app(settings: Settings | None = None, *,
     app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)
     app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
-    # Inside the metrics, so the requests it answers are counted like any other.
-    app.add_middleware(DeploymentListFront, root=app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     install_problem_handlers(app)
     app.include_router(health.router)

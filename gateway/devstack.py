@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from gateway.api.list_front import with_list_front
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
@@ -89,7 +90,8 @@ class DevStack:
             "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
-        gateway_server = EmbeddedServer(create_app(settings), self._host, self._port)
+        gateway_server = EmbeddedServer(with_list_front(create_app(settings)), self._host,
+                                        self._port)
         await self._start_server(gateway_server)
         self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url or "",
                             chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,

@@ -32,6 +32,22 @@ class GatewayMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
         self._leaders = _LeaderCollector(version)
         self.registry.register(self._leaders)
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def record(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One request answered. ``route`` is its template (or "unmatched")."""
+        # Clients choose the method token freely: only known ones become label values, or
+        # made-up methods would each add a time series.
+        method = method if method in _METHODS else "other"
+        series = self._series.get((method, route, status))
+        if series is None:
+            # Looked up once per method, route and status (a few dozen): labels() takes a
+            # lock and checks its values on every call.
+            series = self._series[method, route, status] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     def watch_leaders(self, source: Callable[[], LeaderSource | None]) -> None:
         self._leaders.source = source
@@ -62,7 +78,6 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,16 +96,5 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            # Clients choose the method token freely: only known ones become label values, or
-            # made-up methods would each add a time series.
-            method = scope.get("method", "")
-            method = method if method in _METHODS else "other"
-            series = self._series.get((method, route, status))
-            if series is None:
-                # Looked up once per method, route and status (a few dozen): labels() takes a
-                # lock and checks its values on every call.
-                series = self._series[method, route, status] = (
-                    self.metrics.requests.labels(method, route, str(status)),
-                    self.metrics.latency.labels(method, route))
-            series[0].inc()
-            series[1].observe(time.perf_counter() - started)
+            self.metrics.record(scope.get("method", ""), route, status,
+                                time.perf_counter() - started)

@@ -4,18 +4,21 @@ is to do is to hand back bytes already rendered.
 Clients and the UI poll their list. When the caller's token was verified before (the cache of
 verified tokens, no signature check), the read view is live, and the list at its current
 version was rendered already (gateway/api/rendered.py), this answers at once (200 or 304),
-skipping routing, dependency solving and validation. Anything else (a new token, a refusal,
-an unusual query, a list not rendered yet) goes on to the ordinary route, which checks,
-renders, and fills the cache for the next time; this front never refuses anything itself.
+skipping the framework's middleware, routing, dependency solving and validation; it counts
+the request in the metrics itself. Anything else (a new token, a refusal, an unusual query, a
+list not rendered yet, every other request and the lifespan) goes on to the app, whose route
+checks, renders, and fills the cache for the next time; this front never refuses anything.
+
+The servers (``gateway serve``, ``gateway dev``) run ``with_list_front(create_app(...))``.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any
+import time
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from gateway.api.deps import Listing
 from gateway.api.rendered import CACHE_CONTROL, deployment_list_key
@@ -25,33 +28,34 @@ from gateway.errors import GatewayError
 PATH = "/v1/deployments"
 _MAX_CURSOR = 200  # as the route's own limits (gateway/api/deps.py listing)
 _MAX_LIMIT = 500
-# What the metrics middleware reads of a matched route: its template.
-_ROUTE = SimpleNamespace(path=PATH)
+
+
+def with_list_front(app: FastAPI) -> DeploymentListFront:
+    return DeploymentListFront(app)
 
 
 class DeploymentListFront:
-    def __init__(self, app: ASGIApp, root: Any) -> None:
-        """``root``: the FastAPI app, whose state holds the edges, services and cache."""
-        self.app = app
-        self._root = root
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app  # its state holds the edges, services, rendered lists and metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
+            started = time.perf_counter()
             answer = self._rendered(scope)
             if answer is not None:
                 status, body, etag = answer
-                scope["route"] = _ROUTE
                 headers = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()),
                            (b"content-length", str(len(body)).encode())]
                 if status == 200:
                     headers.append((b"content-type", b"application/json"))
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
+                self.app.state.metrics.record("GET", PATH, status, time.perf_counter() - started)
                 return
         await self.app(scope, receive, send)
 
     def _rendered(self, scope: Scope) -> tuple[int, bytes, str] | None:
-        state = self._root.state
+        state = self.app.state
         edges, services = getattr(state, "edges", None), getattr(state, "services", None)
         listing = _plain_listing(scope["query_string"])
         if edges is None or services is None or listing is None:

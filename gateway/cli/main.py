@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.access_log import lean_logging, uvicorn_log_config
+    from gateway.api.list_front import with_list_front
     from gateway.app import create_app
     from gateway.auth.bearer import RedactUrlTokens
     from gateway.catalog_files import (
@@ -80,7 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     lean_logging()
     # uvloop and httptools (uvicorn[standard]) named, not "auto": a missing one is an error at
     # start, not a server silently several times slower.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True,
+    uvicorn.run(with_list_front(create_app(settings)), host=args.host, port=args.port, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level,
                 loop="uvloop", http="httptools", log_config=uvicorn_log_config())
     return EXIT_OK

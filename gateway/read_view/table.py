@@ -34,7 +34,7 @@ class _Entry:
     raw: bytes  # the trimmed app, compact JSON
     owner: str
     ticket: int
-    running: bool  # some task runs (else the launch queue says why it waits)
+    waits: bool  # wants a task and runs none: the launch queue says why
 
     @property
     def app(self) -> App:
@@ -56,6 +56,7 @@ class AppTable:
         self._queue_ticket = 0
         self.version = 0
         self._owner_versions: dict[str, int] = {}
+        self._waiting = 0  # entries that wait
 
     def ticket(self) -> int:
         """Take one before sending a read; pass it with what the read brought back."""
@@ -82,8 +83,10 @@ class AppTable:
             held.ticket = ticket
             if held.raw == raw and held.owner == owner:
                 return True
-            self._unindex(app_id, held.owner)
-        self._apps[app_id] = _Entry(raw, owner, ticket, bool(app.get("tasksRunning")))
+            self._unindex(app_id, held)
+        waits = bool(app.get("instances", 1)) and not app.get("tasksRunning")
+        self._apps[app_id] = _Entry(raw, owner, ticket, waits)
+        self._waiting += waits
         self._by_owner.setdefault(owner, {})[app_id] = None
         self._changed(owner, *(() if held is None else (held.owner,)))
         return True
@@ -96,7 +99,7 @@ class AppTable:
         self._gone[app_id] = max(ticket, self._gone.get(app_id, 0))
         if held is not None:
             del self._apps[app_id]
-            self._unindex(app_id, held.owner)
+            self._unindex(app_id, held)
             self._changed(held.owner)
         return True
 
@@ -136,17 +139,18 @@ class AppTable:
         return self.version if owner is None else self._owner_versions.get(owner, 0)
 
     def waiting(self) -> bool:
-        """Whether some app has no running task, so the launch queue says why it waits."""
-        return not all(e.running for e in self._apps.values())
+        """Whether some app wants a task and runs none, so the launch queue says why."""
+        return self._waiting > 0
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _unindex(self, app_id: str, owner: str) -> None:
-        ids = self._by_owner.get(owner)
+    def _unindex(self, app_id: str, held: _Entry) -> None:
+        self._waiting -= held.waits
+        ids = self._by_owner.get(held.owner)
         if ids is not None:
             ids.pop(app_id, None)
             if not ids:
-                del self._by_owner[owner]
+                del self._by_owner[held.owner]
 
     def _changed(self, *owners: str) -> None:
         self.version += 1

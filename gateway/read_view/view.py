@@ -65,6 +65,7 @@ class ReadView:
         self._full_due = True
         self._named: set[str] = set()
         self._wake = asyncio.Event()
+        self._queue_due = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_full: float | None = None
         self._problem = "starting"
@@ -74,7 +75,8 @@ class ReadView:
     async def start(self) -> None:
         """Start following Marathon; returns at once (reads go to Marathon until live)."""
         self._tasks = [asyncio.create_task(self._follow_stream(), name="read-view-stream"),
-                       asyncio.create_task(self._keep_current(), name="read-view-reads")]
+                       asyncio.create_task(self._keep_current(), name="read-view-reads"),
+                       asyncio.create_task(self._keep_queue_current(), name="read-view-queue")]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -189,7 +191,7 @@ class ReadView:
 
     async def _keep_current(self) -> None:
         pause = _RETRY_FIRST
-        next_full = next_queue = self._clock()
+        next_full = self._clock()
         while True:
             if self._attached_ticket is None:
                 # Detached, reads go to Marathon: nothing to keep current until it attaches.
@@ -201,12 +203,9 @@ class ReadView:
             try:
                 if self._full_due:
                     await self._read_everything()
-                    next_full = next_queue = self._clock() + self._resync_every
+                    next_full = self._clock() + self._resync_every
                 elif self._named:
                     await self._read_named()
-                if self._live and self.table.waiting() and self._clock() >= next_queue:
-                    await self._read_queue()
-                    next_queue = self._clock() + _QUEUE_POLL
                 pause = _RETRY_FIRST
             except _Failure as failure:
                 self._distrust(f"reading Marathon failed: {_why(failure)}")
@@ -215,12 +214,22 @@ class ReadView:
                 continue
             if self._full_due or self._named:
                 continue
-            waits = [next_full - self._clock()]
-            if self._live and self.table.waiting():
-                waits.append(next_queue - self._clock())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, min(waits)))
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_full - self._clock()))
             self._wake.clear()
+
+    async def _keep_queue_current(self) -> None:
+        """While some app waits, why it waits (offers change without any event), apart from
+        the reads events ask for, so a slow queue never holds them up."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue_due.wait(), _QUEUE_POLL)
+            self._queue_due.clear()
+            if self._live and self.table.waiting():
+                try:
+                    await self._read_queue()
+                except _Failure as failure:
+                    self._distrust(f"reading Marathon's queue failed: {_why(failure)}")
 
     async def _read_everything(self) -> None:
         self._full_due = False
@@ -260,7 +269,7 @@ class ReadView:
             self._named |= named
             raise failures[0]
         if self.table.waiting():
-            await self._read_queue()
+            self._queue_due.set()
 
     async def _read_app(self, app_id: str) -> None:
         ticket = self.table.ticket()
