@@ -12,8 +12,9 @@ AREAS = {
     "token verification (jose)": ("jose/",),
     "routing and dependencies (fastapi)": ("fastapi/routing", "fastapi/dependencies"),
     "pydantic validation and serialisation": ("pydantic",),
-    "HTTP parsing (httptools protocol)": ("httptools_impl",),
-    "HTTP parsing (h11)": ("h11",),
+    "sync dependencies in worker threads": ("to_thread", "run_sync_in_worker_thread"),
+    "file system (module look-ups)": ("_path_stat",),
+    "rendering a list from the view": ("rendered (gateway/api/rendered",),
     "access log (logging)": ("logging/__init__",),
     "read view (gateway/read_view)": ("read_view/",),
 }
