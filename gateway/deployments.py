@@ -133,8 +133,9 @@ class Deployments:
                    cursor: str | None) -> Page[Deployment]:
         owner = _listed_owner(identity, everyone)
         view = self._live_view()
+        listed: list[tuple[dict[str, Any], dict[str, Any] | None]]
         if view is not None:
-            listed = [(app, entry) for app, entry in view.table.apps_of(owner)]
+            listed = view.table.apps_of(owner)
         else:
             selector = specs.owner_selector(owner) if owner else specs.all_deployments_selector()
             listed = [(app, None) for app in await self._marathon.list_apps(selector)]
