@@ -7,8 +7,13 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Real services the tests start themselves (never mocked): ZooKeeper for discovery, rclone to
 # check our obscured passwords with rclone's own reveal, HAProxy to reach published endpoints the
-# way marathon-lb publishes them; jq, which the README's walkthroughs use (and a test runs them).
-APT_PACKAGES := zookeeper rclone haproxy jq
+# way marathon-lb publishes them; jq, which the README's walkthroughs use (and a test runs them);
+# Apache with mod_auth_openidc to check deploy/apache/ with the real modules and to put in front
+# of the web UI, and Chromium, which the browser tests drive through Playwright (no browser is
+# downloaded); docker-compose to check docker-compose.yml (`docker-compose config`); prometheus
+# for promtool, which checks and unit-tests the alert rules in deploy/prometheus/.
+APT_PACKAGES := zookeeper rclone haproxy jq apache2 libapache2-mod-auth-openidc chromium \
+	docker-compose prometheus
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
 # What `make bench` compares the gateway with and drives it by: wrk (load), Apache with
@@ -17,7 +22,7 @@ BENCH_PACKAGES := wrk apache2 libapache2-mod-auth-openidc
 OP_VENV ?= .venv-op
 OP_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: dev test lint typecheck unit system-packages bench-packages bench clean
+.PHONY: dev test lint typecheck unit system-packages constraints bench-packages bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +62,15 @@ typecheck: $(BIN)/.installed
 
 test: $(BIN)/.installed $(OP_VENV)/.installed system-packages lint typecheck
 	$(BIN)/pytest
+
+# The exact versions the Docker image installs: the runtime dependencies resolved afresh.
+constraints:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet .
+	{ echo "# Exact versions the gateway image installs (pip install -c constraints.txt .); regenerate with"; \
+	  echo "# \`make constraints\` after changing the dependencies in pyproject.toml."; \
+	  .venv-lock/bin/python -m pip freeze --exclude gateway; } > constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) $(OP_VENV) .pytest_cache .mypy_cache .ruff_cache

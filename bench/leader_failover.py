@@ -20,30 +20,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import logging
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from kazoo.client import KazooClient
 
 from gateway.discovery.election import Election
+from gateway.discovery.source import Leader
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
-from gateway.upstreams.chronos import chronos_has_no_leader
-from gateway.upstreams.upstream import UpstreamClient
-from tests.discovery.contenders import Contender
-from tests.discovery.failover_traffic import RecordingTransport, Traffic, drive
-from tests.discovery.gateway_over_sim import gateway_over_sim
-from tests.discovery.stand_in import StandIn
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.contenders import Contender
+from tests.support.failover import Scheduler, client_failover, gateway_failover
+from tests.support.failover_traffic import Traffic
+from tests.support.gateway_over_sim import gateway_over_sim
+from tests.support.stand_in import StandIn
+from tests.support.waiting import eventually
+from tests.support.zookeeper import ZooKeeperServer
 
 
 @dataclass
@@ -90,11 +88,7 @@ class NodeWatch:
         self._seen = current
 
     async def gone_at(self, node: str, timeout: float = 30.0) -> float:
-        deadline = time.monotonic() + timeout
-        while node not in self.gone:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{node} never left {self._path}")
-            await asyncio.sleep(0.005)
+        await eventually(lambda: node in self.gone, timeout, interval=0.005)
         return self.gone[node]
 
     def close(self) -> None:
@@ -102,77 +96,25 @@ class NodeWatch:
         self._client.close()
 
 
-def job(name: str) -> dict[str, object]:
-    return {"name": name, "command": "sleep 1", "schedule": "R1/2030-01-01T00:00:00Z/P1D",
-            "epsilon": "PT60S", "owner": "ops@example.org", "cpus": 0.1, "mem": 32, "disk": 0}
-
-
-async def one_round(leaders: ZooKeeperLeaderSource, watch: NodeWatch, wait: float,
-                    kill: Callable[[str], Awaitable[None]]) -> Round:
-    """Traffic for a moment, kill the leader (by URL), traffic until the new one has served."""
-    transport = RecordingTransport()
-    async with httpx.AsyncClient(transport=transport) as http:
-        client = UpstreamClient("chronos", http, leaders, no_leader=chronos_has_no_leader,
-                                leader_wait=wait)
-        old = await leaders.wait_for_change("chronos", None, 10.0)
-        assert old is not None
-        node = leaders.snapshot.nodes["chronos"]
-        stop = asyncio.Event()
-        running = asyncio.create_task(drive(
-            read=lambda: client.request("GET", "/v1/scheduler/jobs", idempotent=True),
-            write=lambda name: client.request("POST", "/v1/scheduler/iso8601",
-                                            json=job(f"{name}-{uuid.uuid4().hex[:6]}"),
-                                            idempotent=False),
-            stop=stop))
-        await asyncio.sleep(0.5)
-        killed = time.monotonic()
-        await kill(old.url)
-        noticed = await watch.gone_at(node)
-        new = await leaders.wait_for_change("chronos", old, wait)
-        await asyncio.sleep(0.5)
-        stop.set()
-        traffic = await running
-        used = transport.first_answer_from(new.url, killed) if new else None
-    twice = sum(1 for count in transport.reached.values() if count > 1)
-    return Round(killed, noticed, used, traffic, twice)
-
-
-async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int, scheduler: str) -> list[Round]:
+async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int,
+                           scheduler: Scheduler) -> list[Round]:
     """Users list and submit through the gateway's HTTP API while the scheduler's leader dies;
     a fresh instance joins after each round so that two always contend."""
     marathon = scheduler == "marathon"
     results = []
     async with gateway_over_sim(zookeeper.hosts, marathons=2 if marathon else 1,
                                 chronoses=1 if marathon else 2) as gateway:
-        sim = gateway.sim
-        instances: list[Any] = sim.marathons if marathon else sim.chronoses
+        instances: list[Any] = gateway.sim.marathons if marathon else gateway.sim.chronoses
         path = "/marathon/leader-curator" if marathon else "/chronos/state/candidate"
-        route = "/v1/deployments" if marathon else "/v1/jobs"
-        submit = gateway.deploy if marathon else gateway.submit_job
         watch = await asyncio.to_thread(NodeWatch, zookeeper.hosts, path)
         try:
-            for _ in range(rounds):
-                status = await gateway.ready()
-                old_url, node = (status["leaders"][scheduler][key] for key in ("url", "node"))
-                leader = next(i for i in instances if i.url == old_url)
-                stop = asyncio.Event()
-                gateway.transport.reached.clear()
-                running = asyncio.create_task(drive(
-                    read=lambda: gateway.users.get(route, headers=gateway.as_user()),
-                    write=lambda name: gateway.users.send(submit(f"{name}-{uuid.uuid4().hex[:6]}")),
-                    stop=stop, write_pause=0.1))
-                await asyncio.sleep(0.5)
-                killed = time.monotonic()
-                await leader.stop()  # what SimCluster.kill_marathon / kill_chronos do
-                instances.remove(leader)
+            for number in range(rounds):
+                node = (await gateway.ready())["leaders"][scheduler]["node"]
+                failover = await gateway_failover(gateway, scheduler, prefix=f"round{number}")
                 noticed = await watch.gone_at(node)
-                new_url = (await gateway.ready())["leaders"][scheduler]["url"]
-                await asyncio.sleep(1.0)
-                stop.set()
-                traffic = await running
-                used = gateway.transport.first_answer_from(new_url, killed)
-                twice = sum(1 for count in gateway.transport.reached.values() if count > 1)
-                results.append(Round(killed, noticed, used, traffic, twice))
+                results.append(Round(failover.killed, noticed, failover.used, failover.traffic,
+                                     failover.transport.repeated()))
+                instances.remove(failover.leader)
                 await (gateway.add_marathon() if marathon else gateway.add_chronos())
         finally:
             await asyncio.to_thread(watch.close)
@@ -180,34 +122,43 @@ async def gateway_scenario(zookeeper: ZooKeeperServer, rounds: int, scheduler: s
 
 
 async def crash_scenario(zookeeper: ZooKeeperServer, rounds: int, session: float) -> list[Round]:
-    results = []
-    for _ in range(rounds):
-        path = f"/bench-{uuid.uuid4().hex[:6]}/chronos/state/candidate"
-        stand_ins = [StandIn(), StandIn()]
-        contenders = [Contender(zookeeper.hosts), Contender(zookeeper.hosts)]
-        for stand_in, contender in zip(stand_ins, contenders, strict=True):
-            await stand_in.start()
-            contender.join_latch(path, f"127.0.0.1:{stand_in.port}")
-        watch = await asyncio.to_thread(NodeWatch, zookeeper.hosts, path)
-        leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
-                                        {"chronos": Election(path, "curator")})
-        await leaders.start()
+    return [await crash_round(zookeeper, session) for _ in range(rounds)]
 
-        crash = functools.partial(_crash, zookeeper.hosts, stand_ins, contenders, session)
-        try:
-            results.append(await one_round(leaders, watch, session + 5.0, crash))
-        finally:
-            await leaders.stop()
-            await asyncio.to_thread(watch.close)
-            for stand_in, contender in zip(stand_ins, contenders, strict=True):
-                await stand_in.crash()
-                contender.die()
-    return results
+
+async def crash_round(zookeeper: ZooKeeperServer, session: float) -> Round:
+    path = f"/bench-{uuid.uuid4().hex[:6]}/chronos/state/candidate"
+    stand_ins = [StandIn(), StandIn()]
+    contenders = [Contender(zookeeper.hosts), Contender(zookeeper.hosts)]
+    for stand_in, contender in zip(stand_ins, contenders, strict=True):
+        await stand_in.start()
+        contender.join_latch(path, f"127.0.0.1:{stand_in.port}")
+    watch = await asyncio.to_thread(NodeWatch, zookeeper.hosts, path)
+    leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
+                                    {"chronos": Election(path, "curator")})
+    await leaders.start()
+    nodes: list[str] = []
+
+    async def crash(leader: Leader) -> None:
+        nodes.append(leaders.snapshot.nodes["chronos"])  # the leader's, before it goes
+        await _crash(zookeeper.hosts, stand_ins, contenders, session, leader)
+
+    try:
+        failover = await client_failover(leaders, "chronos", crash, leader_wait=session + 5.0)
+        noticed = await watch.gone_at(nodes[0])
+    finally:
+        await leaders.stop()
+        await asyncio.to_thread(watch.close)
+        for stand_in, contender in zip(stand_ins, contenders, strict=True):
+            await stand_in.crash()
+            contender.die()
+    new = failover.following
+    used = failover.transport.first_answer_from(new.url, failover.killed) if new else None
+    return Round(failover.killed, noticed, used, failover.traffic, failover.transport.repeated())
 
 
 async def _crash(hosts: str, stand_ins: list[StandIn], contenders: list[Contender], session: float,
-                 url: str) -> None:
-    index = next(i for i, s in enumerate(stand_ins) if url.endswith(f":{s.port}"))
+                 leader: Leader) -> None:
+    index = next(i for i, s in enumerate(stand_ins) if leader.url.endswith(f":{s.port}"))
     await stand_ins[index].crash()
     # ZooKeeper expires the dead process' session after its timeout, not before.
     await asyncio.sleep(session)

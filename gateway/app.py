@@ -3,6 +3,7 @@ and the services, once (gateway/services.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
+from gateway.api.list_front import DeploymentListFront
 from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -24,15 +26,18 @@ from gateway.discovery.configured import leader_source_for
 from gateway.discovery.source import Scheduler
 from gateway.edges import Edges, Services
 from gateway.jobs import Jobs
-from gateway.metrics import GatewayMetrics, MetricsMiddleware
+from gateway.metrics import GatewayMetrics
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
 from gateway.read_view import ReadView
+from gateway.request_context import RequestContextMiddleware, send_request_id
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
 from gateway.upstreams.marathon import MarathonClient, marathon_has_no_leader
 from gateway.upstreams.mesos import MesosClient, mesos_has_no_leader
 from gateway.upstreams.upstream import NoLeaderCheck, UpstreamClient
+from gateway.web import install_web, web_state_for
+from gateway.web.context import DemoSignIn
 
 
 def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
@@ -56,26 +61,30 @@ def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
     return (user, password.get_secret_value()) if user else None
 
 
-def _upstream_factory(conf: Settings, http: httpx.AsyncClient,
-                      leaders: LeaderSource) -> Callable[..., UpstreamClient]:
+def _upstream_factory(conf: Settings, http: httpx.AsyncClient, leaders: LeaderSource,
+                      metrics: GatewayMetrics) -> Callable[..., UpstreamClient]:
     """Builds each scheduler's client with the settings they all share."""
 
     def upstream(scheduler: Scheduler, no_leader: NoLeaderCheck, *, unprocessed: bool = False,
                  credentials: tuple[str, str] | None = None) -> UpstreamClient:
         return UpstreamClient(scheduler, http, leaders, timeout=conf.upstream_timeout,
                               leader_wait=conf.leader_failover_wait, credentials=credentials,
-                              no_leader=no_leader, no_leader_is_unprocessed=unprocessed)
+                              no_leader=no_leader, no_leader_is_unprocessed=unprocessed,
+                              observe=metrics.observe_upstream)
 
     return upstream
 
 
 def create_app(settings: Settings | None = None, *,
-               transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """Build the gateway. ``transport`` replaces the network for tests (e.g. httpx.MockTransport)."""
+               transport: httpx.AsyncBaseTransport | None = None,
+               dev_login: DemoSignIn | None = None) -> FastAPI:
+    """Build the gateway. ``transport`` replaces the network for tests (e.g. httpx.MockTransport);
+    ``dev_login`` is the development issuer, given only by ``gateway dev`` (the UI's demo login)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or Settings()
+        app.state.web = web_state_for(conf, dev_login)
         templates = load_service_templates(conf.job_specs_dir)
         catalog = load_module_catalog(conf.job_specs_dir)
         job_templates = load_job_templates(conf.job_specs_dir)
@@ -85,11 +94,12 @@ def create_app(settings: Settings | None = None, *,
             # one answer's Set-Cookie would ride along with other users' and upstream calls.
             http = await opened.enter_async_context(httpx.AsyncClient(
                 transport=transport, follow_redirects=False,
-                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))))
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+                event_hooks={"request": [send_request_id]}))
             leaders = leader_source_for(conf)
             opened.push_async_callback(leaders.stop)
             await leaders.start()
-            upstream = _upstream_factory(conf, http, leaders)
+            upstream = _upstream_factory(conf, http, leaders, app.state.metrics)
             marathon = MarathonClient(upstream(
                 "marathon", marathon_has_no_leader, unprocessed=True,
                 credentials=_credentials(conf.marathon_user, conf.marathon_password)))
@@ -135,8 +145,12 @@ def create_app(settings: Settings | None = None, *,
     )
     app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)
-    app.state.metrics.watch_leaders(lambda: getattr(getattr(app.state, "edges", None), "leaders", None))
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
+    # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
+    app.state.draining = asyncio.Event()
+    # Inside the request context: the lists it answers get their id, access line and metrics.
+    app.add_middleware(DeploymentListFront, root=app)
+    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -145,4 +159,5 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(jobs.router)
     app.include_router(me.router)
     app.include_router(problem_pages.router)
+    install_web(app, dev_login=dev_login)
     return app

@@ -188,9 +188,38 @@ class Settings(BaseSettings):
         description="Groups whose members see and act on everyone's deployments and jobs.",
     )
 
+    # Operations
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines of `gateway serve`: one JSON object per line (for log "
+        "collectors), or text for people (`gateway dev` always writes text)."
+    )
+
     # Catalog
     job_specs_dir: Path = Field(
         Path("job_specs"), description="Directory with the module catalog and templates."
+    )
+
+    # Web UI (/ui)
+    root_path: str = Field(
+        "", pattern=r"^(/[A-Za-z0-9._~-]+)*$",
+        description="Path prefix under which a proxy publishes the gateway, e.g. /gateway: the web "
+        "UI's links start with it. Empty: the proxy's X-Forwarded-Prefix header, else none.",
+    )
+    ui_csrf_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the web forms' CSRF tokens. Empty: a random key per process, which is "
+        "fine for one replica; give every replica behind one balancer the same value.",
+    )
+    ui_signin_url: str = Field(
+        "",
+        description="Where the web UI sends a user whose token was refused (expired), to sign in "
+        "again; behind Apache the mod_auth_openidc logout URL that returns to /ui, e.g. "
+        "/oidc/redirect_uri?logout=https%3A%2F%2Fgw.example.org%2Fui%2F. Empty: /ui itself.",
+    )
+    ui_dev_login: bool = Field(
+        False,
+        description="Development only (set by `gateway dev`, refused by `gateway serve`): a login "
+        "page offering the demo users of the development token issuer.",
     )
 
     @field_validator("oidc_issuers", "oidc_algorithms", "oidc_required_scopes", "groups_claims",

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.audit import audited
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
 from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
@@ -60,6 +61,15 @@ class Deployments:
 
     async def create(self, request: DeploymentRequest, identity: Identity,
                      idempotency_key: str | None = None) -> Created:
+        async with audited("deployment.create", identity, "(new)") as entry:
+            created = await self._create(request, identity, idempotency_key)
+            entry.target = created.deployment.id
+            entry.upstream_id = specs.marathon_app_id(self._settings.marathon_group,
+                                                      created.deployment.id)
+            return created
+
+    async def _create(self, request: DeploymentRequest, identity: Identity,
+                      idempotency_key: str | None) -> Created:
         resolved = specs.resolve_deployment(request, self._catalog, self._templates)
         if idempotency_key is not None:
             _check_key(idempotency_key)
@@ -100,7 +110,6 @@ class Deployments:
             except UpstreamUnavailable:
                 await self._forget(app["id"])
                 raise
-        log.info("deployment %s created for owner %s", deployment_id, identity.owner)
         if self._read_view is not None:
             self._read_view.record(created)
         return Created(self._view(created), replayed=False)
@@ -182,14 +191,17 @@ class Deployments:
     # -- actions ---------------------------------------------------------------------------
 
     async def delete(self, deployment_id: str, identity: Identity) -> None:
-        app = await self._owned_app(deployment_id, identity)
-        await self._marathon.delete_app(app["id"])
+        async with audited("deployment.delete", identity, deployment_id) as entry:
+            app = await self._owned_app(deployment_id, identity)
+            entry.upstream_id = app["id"]
+            await self._marathon.delete_app(app["id"])
         await self._refresh_view(app["id"])
-        log.info("deployment %s deleted by owner %s", deployment_id, identity.owner)
 
     async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
-        app = await self._owned_app(deployment_id, identity)
-        await self._marathon.restart_app(app["id"])
+        async with audited("deployment.restart", identity, deployment_id) as entry:
+            app = await self._owned_app(deployment_id, identity)
+            entry.upstream_id = app["id"]
+            await self._marathon.restart_app(app["id"])
         await self._refresh_view(app["id"])
         return await self.get(deployment_id, identity)
 

@@ -73,6 +73,14 @@ class DevIssuer:
     def demo_tokens(self, lifetime: int = DEMO_TOKEN_LIFETIME) -> dict[str, str]:
         return {user.username: self.demo_token(user, lifetime) for user in DEMO_USERS}
 
+    def demo_usernames(self) -> list[str]:
+        return [user.username for user in DEMO_USERS]
+
+    def demo_token_for(self, username: str) -> str | None:
+        """A demo user's token by name (the web UI's development login), None for anyone else."""
+        user = next((u for u in DEMO_USERS if u.username == username), None)
+        return self.demo_token(user) if user else None
+
     def demo_token(self, user: DemoUser, lifetime: int = DEMO_TOKEN_LIFETIME) -> str:
         return self.mint(f"{user.username}-dev-subject", groups=user.groups, lifetime=lifetime,
                          extra={"name": user.name, "preferred_username": user.username,

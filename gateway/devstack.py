@@ -12,7 +12,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gateway.api.list_front import with_list_front
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devissuer import ADMIN_GROUP, DEMO_GROUP, DevIssuer
@@ -86,12 +85,14 @@ class DevStack:
             "required_groups": [DEMO_GROUP],
             "admin_groups": [ADMIN_GROUP],
             "job_specs_dir": self._job_specs_dir,
+            "ui_dev_login": True,
             # The simulated Chronos says whether it has the GPU patch; the gateway must agree.
             "chronos_gpus": self._sim_config.chronos_gpus,
             **self._overrides,
         })
-        gateway_server = EmbeddedServer(with_list_front(create_app(settings)), self._host,
-                                        self._port)
+        app = create_app(settings, dev_login=self.issuer)
+        gateway_server = EmbeddedServer(app, self._host, self._port,
+                                        on_draining=app.state.draining.set)
         await self._start_server(gateway_server)
         self.info = DevInfo(gateway_url=gateway_server.url, marathon_url=sim.marathon_url or "",
                             chronos_url=sim.chronos_url or "", mesos_url=sim.mesos_url,

@@ -12,6 +12,7 @@ import logging
 import secrets
 from typing import Any, Literal
 
+from gateway.audit import audited
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
 from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -63,11 +64,12 @@ class Jobs:
         return specs.without_secrets(job)
 
     async def create(self, request: JobRequest, identity: Identity) -> Job:
-        resolved, job = self._translate(request, identity)
-        async with self._quotas.admit(identity, "jobs", resolved.hardware):
-            await self._check_references(request, identity)
-            created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
-        log.info("job %s created for owner %s", request.name, identity.owner)
+        async with audited("job.create", identity, request.name) as entry:
+            resolved, job = self._translate(request, identity)
+            entry.upstream_id = str(job["name"])
+            async with self._quotas.admit(identity, "jobs", resolved.hardware):
+                await self._check_references(request, identity)
+                created = await self._chronos.create_job(job, specs.chronos_endpoint(job))
         return self._view(created, live_state="idle", runs=[])
 
     def _translate(self, request: JobRequest,
@@ -134,16 +136,20 @@ class Jobs:
     # -- actions ---------------------------------------------------------------------------
 
     async def run(self, job_id: str, identity: Identity) -> Job:
-        job = await self._owned_job(job_id, identity)
-        if job.get("disabled"):
-            # Chronos would answer 204 and silently drop the run.
-            raise Conflict("This job is disabled; enable it before running it.")
-        await self._chronos.run_job(str(job["name"]))
+        async with audited("job.run", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            if job.get("disabled"):
+                # Chronos would answer 204 and silently drop the run.
+                raise Conflict("This job is disabled; enable it before running it.")
+            await self._chronos.run_job(str(job["name"]))
         return await self.get(job_id, identity)
 
     async def kill(self, job_id: str, identity: Identity) -> Job:
-        job = await self._owned_job(job_id, identity)
-        await self._chronos.kill_tasks(str(job["name"]))
+        async with audited("job.kill", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            await self._chronos.kill_tasks(str(job["name"]))
         return await self.get(job_id, identity)
 
     async def delete(self, job_id: str, identity: Identity, *, children: ChildPolicy) -> JobNames:
@@ -152,7 +158,12 @@ class Jobs:
         Chronos itself would turn the children of a deleted scheduled parent into scheduled
         jobs that lose their container, environment and arguments. Returns the deleted ids.
         """
-        job = await self._owned_job(job_id, identity)
+        async with audited("job.delete", identity, job_id) as entry:
+            job = await self._owned_job(job_id, identity)
+            entry.upstream_id = str(job["name"])
+            return await self._delete(job, children)
+
+    async def _delete(self, job: dict[str, Any], children: ChildPolicy) -> JobNames:
         all_jobs = await self._chronos.list_jobs()
         descendants = _descendants(str(job["name"]), all_jobs)
         if descendants and children == "refuse":
@@ -166,8 +177,8 @@ class Jobs:
             except NotFound:
                 pass  # deleted meanwhile: the outcome asked for
             deleted.append(name)
-        log.info("job %s deleted by owner %s (%d dependents)", job["name"], identity.owner,
-                 len(descendants))
+        if descendants:
+            log.info("job %s deleted after its dependents %s", job["name"], descendants)
         return deleted
 
     async def logs(self, job_id: str, identity: Identity, *, run_id: str | None,

@@ -17,6 +17,7 @@ The lifespan registers each service's source; each service admits its creations:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ class Quotas:
         self._by_group = dict(settings.quota_groups)
         self._sources: dict[str, UsageSource] = {}
         self.lock = lock
+        # Refusals by (what was asked for, the resource over its limit), for /metrics.
+        self.refusals: Counter[tuple[str, str]] = Counter()
 
     def register_usage(self, kind: str, source: UsageSource) -> None:
         self._sources[kind] = source
@@ -120,7 +123,12 @@ class Quotas:
         """Refuse one more ``kind`` with ``hardware``; call it while holding the owner's lock."""
         limits = self.limits(identity)
         if limits != QuotaLimits():
-            check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+            try:
+                check_quota(limits, await self.usage(identity.owner), kind, Usage.of(hardware))
+            except QuotaExceeded as refused:
+                for resource in refused.extra.get("quota", {}):
+                    self.refusals[(kind, resource)] += 1
+                raise
 
     @asynccontextmanager
     async def admit(self, identity: Identity, kind: str, hardware: Hardware, *,

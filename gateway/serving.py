@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -26,13 +26,37 @@ def bind_socket(host: str, port: int = 0) -> socket.socket:
     return sock
 
 
-class EmbeddedServer(uvicorn.Server):
+class DrainingServer(uvicorn.Server):
+    """A uvicorn server that tells the app it is draining before it waits for open requests.
+
+    uvicorn stops accepting, then waits (up to ``timeout_graceful_shutdown``) for the requests
+    in flight. A response that never ends by itself, such as a followed log, would hold it to
+    that timeout and then be cut mid-stream; told first, it closes itself cleanly.
+    """
+
+    def __init__(self, config: uvicorn.Config,
+                 on_draining: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_draining = on_draining
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._on_draining is not None:
+            self._on_draining()
+        await super().shutdown(sockets)
+
+
+class EmbeddedServer(DrainingServer):
     """A uvicorn server that leaves signal handling to its owner, so several share one loop."""
 
     def __init__(self, app: ASGIApp, host: str, port: int = 0, *,
-                 sock: socket.socket | None = None, log_level: str = "warning") -> None:
+                 sock: socket.socket | None = None, log_level: str = "warning",
+                 on_draining: Callable[[], None] | None = None,
+                 shutdown_timeout: int | None = 5) -> None:
         super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                                        access_log=False, lifespan="on", http="httptools"))
+                                        access_log=False, lifespan="on", log_config=None,
+                                        timeout_graceful_shutdown=shutdown_timeout,
+                                        http="httptools"),
+                         on_draining)
         self._socket = sock or bind_socket(host, port)
         self._task: asyncio.Task[None] | None = None
         self.host = host

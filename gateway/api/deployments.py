@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from gateway.api.deps import CurrentUser, DeploymentsDep, ListingDep
+from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
@@ -82,7 +82,7 @@ async def restart_deployment(deployment_id: str, user: CurrentUser,
             summary="stdout or stderr of the deployment's task, from its Mesos sandbox",
             responses={200: {"content": {"text/plain": {}}}, **_PROBLEMS})
 async def deployment_logs(
-    deployment_id: str, user: CurrentUser, deployments: DeploymentsDep,
+    deployment_id: str, user: CurrentUser, deployments: DeploymentsDep, draining: DrainingDep,
     stream: Annotated[LogStream, Query(description="Which file")] = "stdout",
     tail: Annotated[int | None, Query(ge=0, le=100_000,
                                       description="Only the last N lines (default: the last MiB)")]
@@ -92,4 +92,4 @@ async def deployment_logs(
 ) -> StreamingResponse:
     task_log = await deployments.logs(deployment_id, user, stream=stream, lines=tail,
                                       keep_following=follow)
-    return log_response(task_log, task_id_header="X-Task-Id")
+    return log_response(task_log, task_id_header="X-Task-Id", draining=draining)

@@ -7,6 +7,7 @@ worker thread, a thread hop per dependency per request.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -51,6 +52,15 @@ async def get_jobs(request: Request) -> Jobs:
 
 DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
+
+
+def get_draining(request: Request) -> asyncio.Event:
+    """Set once the server shuts down: open log follows end themselves."""
+    draining: asyncio.Event = request.app.state.draining
+    return draining
+
+
+DrainingDep = Annotated[asyncio.Event, Depends(get_draining)]
 
 
 async def current_identity(request: Request, edges: EdgesDep,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CurrentUser, JobsDep, ListingDep
+from gateway.api.deps import CurrentUser, DrainingDep, JobsDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
@@ -89,7 +89,7 @@ async def delete_job(
             summary="stdout or stderr of a run (the newest by default), from its Mesos sandbox",
             responses={200: {"content": {"text/plain": {}}}, **_PROBLEMS})
 async def job_logs(
-    job_id: JobId, user: CurrentUser, jobs: JobsDep,
+    job_id: JobId, user: CurrentUser, jobs: JobsDep, draining: DrainingDep,
     run: Annotated[str | None, Query(max_length=400, description="A run id from the job's runs")]
     = None,
     stream: Annotated[LogStream, Query(description="Which file")] = "stdout",
@@ -99,4 +99,4 @@ async def job_logs(
 ) -> StreamingResponse:
     job_log = await jobs.logs(job_id, user, run_id=run, stream=stream, lines=tail,
                               keep_following=follow)
-    return log_response(job_log, task_id_header="X-Run-Id")
+    return log_response(job_log, task_id_header="X-Run-Id", draining=draining)

@@ -4,21 +4,19 @@ is to do is to hand back bytes already rendered.
 Clients and the UI poll their list. When the caller's token was verified before (the cache of
 verified tokens, no signature check), the read view is live, and the list at its current
 version was rendered already (gateway/api/rendered.py), this answers at once (200 or 304),
-skipping the framework's middleware, routing, dependency solving and validation; it counts
-the request in the metrics itself. Anything else (a new token, a refusal, an unusual query, a
-list not rendered yet, every other request and the lifespan) goes on to the app, whose route
+skipping routing, dependency solving and validation (it sits just inside the request
+context: the answer still gets its request id, access line and metrics). Anything else (a new
+token, a refusal, an unusual query, a list not rendered yet) goes on to the route, which
 checks, renders, and fills the cache for the next time; this front never refuses anything.
-
-The servers (``gateway serve``, ``gateway dev``) run ``with_list_front(create_app(...))``.
 """
 
 from __future__ import annotations
 
-import time
+from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.deps import Listing
 from gateway.api.rendered import CACHE_CONTROL, deployment_list_key
@@ -28,34 +26,32 @@ from gateway.errors import GatewayError
 PATH = "/v1/deployments"
 _MAX_CURSOR = 200  # as the route's own limits (gateway/api/deps.py listing)
 _MAX_LIMIT = 500
-
-
-def with_list_front(app: FastAPI) -> DeploymentListFront:
-    return DeploymentListFront(app)
+# What the metrics read of a matched route: its template.
+_ROUTE = SimpleNamespace(path=PATH)
 
 
 class DeploymentListFront:
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app  # its state holds the edges, services, rendered lists and metrics
+    def __init__(self, app: ASGIApp, root: FastAPI) -> None:
+        self.app = app
+        self._root = root  # its state holds the edges, services and rendered lists
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
-            started = time.perf_counter()
             answer = self._rendered(scope)
             if answer is not None:
                 status, body, etag = answer
+                scope["route"] = _ROUTE
                 headers = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()),
                            (b"content-length", str(len(body)).encode())]
                 if status == 200:
                     headers.append((b"content-type", b"application/json"))
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
-                self.app.state.metrics.record("GET", PATH, status, time.perf_counter() - started)
                 return
         await self.app(scope, receive, send)
 
     def _rendered(self, scope: Scope) -> tuple[int, bytes, str] | None:
-        state = self.app.state
+        state = self._root.state
         edges, services = getattr(state, "edges", None), getattr(state, "services", None)
         listing = _plain_listing(scope["query_string"])
         if edges is None or services is None or listing is None:

@@ -8,10 +8,8 @@ client learns its mistake instead of silently being someone else.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qsl
 
 from gateway.auth.jws import MAX_TOKEN_BYTES
 from gateway.errors import InvalidRequest, Unauthorized
@@ -45,26 +43,3 @@ def bearer_token_from_request(authorization_headers: Sequence[str],
     if len(authorization_headers) > 1:
         raise InvalidRequest("Send exactly one Authorization header.")
     return bearer_token(authorization_headers[0] if authorization_headers else None)
-
-
-def without_url_tokens(target: str) -> str:
-    """A request target fit for a log line: the query is dropped when it offers a token."""
-    path, mark, query = target.partition("?")
-    names = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
-    if mark and not names.isdisjoint(URL_TOKEN_PARAMETERS):
-        return f"{path}?[query with a token, not logged]"
-    return target
-
-
-class RedactUrlTokens(logging.Filter):
-    """For uvicorn's access log, which writes each request's path with its query string.
-
-    A token a client puts in the URL is refused (400), but it is still a valid token, and
-    access logs are read by more people than the token's owner.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(without_url_tokens(arg) if isinstance(arg, str) and "?" in arg
-                                else arg for arg in record.args)
-        return True

@@ -58,6 +58,7 @@ class TrustedIssuer:
         self._attempted_at = float("-inf")  # last attempt, successful or not
         self._lock = asyncio.Lock()
         self.refreshes = 0  # attempts, for metrics and tests
+        self.failed_refreshes = 0
 
     async def signing_key(self, kid: str | None, alg: str) -> dict[str, Any] | None:
         """The one published key for ``kid`` and ``alg``, or None (after at most one refresh)."""
@@ -103,6 +104,7 @@ class TrustedIssuer:
             except IssuerUnavailable as exc:
                 # Fail closed: what we had stays, anything new stays unknown until the next try.
                 log.warning("issuer %s: could not refresh signing keys: %s", self.issuer, exc)
+                self.failed_refreshes += 1
                 return
             self._metadata, self._keys, self._fetched_at = metadata, keys, self._clock()
 

@@ -39,7 +39,12 @@ EXPIRED = ("The token has expired; get a fresh one (with oidc-agent: `oidc-token
 
 
 class TokenRejected(Exception):
-    """The token is not acceptable; the message says why without quoting it."""
+    """The token is not acceptable; the message says why without quoting it, ``reason`` in one
+    word for metrics (malformed, algorithm, expired, signature_or_claims, lifetime, ...)."""
+
+    def __init__(self, message: str, reason: str = "malformed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,13 @@ def parse_unverified(token: str, algorithms: Sequence[str]) -> UnverifiedToken:
         raise TokenRejected("The token is not signed.")
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms:
-        raise TokenRejected("The token's signing algorithm is not accepted.")
+        raise TokenRejected("The token's signing algorithm is not accepted.", "algorithm")
     if "crit" in header:
         # RFC 7515 §4.1.11: extensions we do not understand make the token invalid.
         raise TokenRejected("The token requires extensions this gateway does not support.")
     typ = header.get("typ")
     if not (typ is None or (isinstance(typ, str) and typ.lower() in _ALLOWED_TYP)):
-        raise TokenRejected("The token is not an access token.")
+        raise TokenRejected("The token is not an access token.", "not_access_token")
     if "kid" in header and not isinstance(header["kid"], str):
         raise TokenRejected("The token's key id is malformed.")
     _check_claim_types(claims)
@@ -106,23 +111,25 @@ def verify_signed(token: str, key: dict[str, Any], *, algorithms: Sequence[str],
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=list(algorithms),
                                             issuer=issuer, audience=audience, options=options)
     except ExpiredSignatureError:
-        raise TokenRejected(EXPIRED) from None
+        raise TokenRejected(EXPIRED, "expired") from None
     except (JOSEError, TypeError, ValueError, OverflowError, KeyError):
-        raise TokenRejected("The token's signature or claims are not valid.") from None
+        raise TokenRejected("The token's signature or claims are not valid.",
+                            "signature_or_claims") from None
     except Exception as exc:
         # Whatever else python-jose or cryptography may raise on hostile input: still a refusal,
         # never a 500 (and logged, since it would be worth a look).
         log.warning("token verification raised %s; refused", type(exc).__name__)
-        raise TokenRejected("The token's signature or claims are not valid.") from None
+        raise TokenRejected("The token's signature or claims are not valid.",
+                            "signature_or_claims") from None
     now = time.time() if now is None else now
     if now > claims["exp"] + leeway:
-        raise TokenRejected(EXPIRED)
+        raise TokenRejected(EXPIRED, "expired")
     if claims["exp"] > now + MAX_LIFETIME_SECONDS:
-        raise TokenRejected("The token's lifetime is too long.")
+        raise TokenRejected("The token's lifetime is too long.", "lifetime")
     if "nbf" in claims and claims["nbf"] > now + leeway:
-        raise TokenRejected("The token is not valid yet.")
+        raise TokenRejected("The token is not valid yet.", "not_yet_valid")
     if "iat" in claims and claims["iat"] > now + leeway:
-        raise TokenRejected("The token was issued in the future.")
+        raise TokenRejected("The token was issued in the future.", "not_yet_valid")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > _MAX_SUBJECT_LENGTH:
         raise TokenRejected("The token has no usable subject.")

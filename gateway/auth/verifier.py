@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from gateway.auth.jws import TokenRejected, looks_like_id_token, parse_unverifie
 from gateway.auth.policy import AccessPolicy
 from gateway.auth.userinfo import fetch_userinfo
 from gateway.config import Settings
-from gateway.errors import Unauthorized
+from gateway.errors import Forbidden, InsufficientScope, Unauthorized
 from gateway.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,25 @@ class TokenVerifier:
         self.cache: VerifiedTokenCache[tuple[Identity, bool]] = (
             cache if cache is not None else VerifiedTokenCache())
         self._inflight: dict[bytes, asyncio.Future[tuple[Identity, bool]]] = {}
+        # Refused tokens by reason (TokenRejected.reason, or why the policy said 403), for /metrics.
+        self.refusals: Counter[str] = Counter()
 
     async def verify(self, token: str) -> Identity:
         """The caller behind ``token``: 401 if it is not a valid token, 403 if not allowed in."""
-        identity = self.verified_before(token)
-        if identity is None:
-            identity, complete = await self._verify_once(token)
+        cached = self.cache.get(token, self._wall_clock())
+        identity, complete = cached if cached is not None else await self._verify_once(token)
+        try:
             self.policy.authorize(identity, groups_unavailable=not complete)
+        except Forbidden as refused:
+            self.refusals["insufficient_scope" if isinstance(refused, InsufficientScope)
+                          else "not_in_group" if complete else "groups_unavailable"] += 1
+            raise
         return identity
 
     def verified_before(self, token: str) -> Identity | None:
         """The caller behind a token already verified and still cached (no signature check,
-        no waiting), or None; 403 if not allowed in."""
+        no waiting), or None; 403 if not allowed in (not counted: ``verify`` counts it when
+        the request goes on to the route)."""
         cached = self.cache.get(token, self._wall_clock())
         if cached is None:
             return None
@@ -91,21 +99,24 @@ class TokenVerifier:
         try:
             unverified = parse_unverified(token, algorithms)
             if audience is None and looks_like_id_token(unverified):
-                raise TokenRejected("An ID token is not an access token.")
+                raise TokenRejected("An ID token is not an access token.", "not_access_token")
             issuer = self.issuers.get(unverified.issuer or "")
             if issuer is None:
                 # Never fetch anything for an issuer we were not told to trust (SSRF).
-                raise TokenRejected("The token's issuer is not trusted.")
+                raise TokenRejected("The token's issuer is not trusted.", "untrusted_issuer")
             key = await issuer.signing_key(unverified.kid, unverified.alg)
             if key is None:
-                raise TokenRejected("The token was signed with a key its issuer does not publish."
-                                    if issuer.reachable else
-                                    "The token's issuer cannot be reached to check it.")
+                if issuer.reachable:
+                    raise TokenRejected("The token was signed with a key its issuer does not "
+                                        "publish.", "unknown_key")
+                raise TokenRejected("The token's issuer cannot be reached to check it.",
+                                    "issuer_unreachable")
             return verify_signed(token, key, algorithms=algorithms, issuer=issuer.issuer,
                                  audience=audience, leeway=self._settings.oidc_leeway,
                                  now=self._wall_clock())
         except TokenRejected as rejected:
             log.info("bearer token rejected: %s", rejected)
+            self.refusals[rejected.reason] += 1
             raise Unauthorized(str(rejected)) from None
 
     async def _identity(self, claims: dict[str, Any], token: str) -> tuple[Identity, bool]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -46,10 +45,7 @@ def print_settings_help() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.access_log import lean_logging, uvicorn_log_config
-    from gateway.api.list_front import with_list_front
     from gateway.app import create_app
-    from gateway.auth.bearer import RedactUrlTokens
     from gateway.catalog_files import (
         CatalogError,
         load_job_templates,
@@ -57,6 +53,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_service_templates,
     )
     from gateway.config import Settings
+    from gateway.log_setup import configure_logging, lean_logging
+    from gateway.serving import DrainingServer
 
     if args.help_config:
         print_settings_help()
@@ -66,6 +64,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = Settings()
     except ValidationError as exc:
         return _config_error(exc)
+    if settings.ui_dev_login:
+        print("gateway: GATEWAY_UI_DEV_LOGIN is for `gateway dev` only; `gateway serve` signs users "
+              "in through the proxy in front (see deploy/apache/).", file=sys.stderr)
+        return EXIT_CONFIG
     if not settings.oidc_issuers:
         print("gateway: GATEWAY_OIDC_ISSUERS is empty, so no token could ever be accepted.",
               file=sys.stderr)
@@ -77,13 +79,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.getLogger("uvicorn.access").addFilter(RedactUrlTokens())
+    configure_logging(settings.log_format, args.log_level)
     lean_logging()
-    # uvloop and httptools (uvicorn[standard]) named, not "auto": a missing one is an error at
-    # start, not a server silently several times slower.
-    uvicorn.run(with_list_front(create_app(settings)), host=args.host, port=args.port, proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level,
-                loop="uvloop", http="httptools", log_config=uvicorn_log_config())
+    app = create_app(settings)
+    # uvicorn's own access log would print query strings; the gateway writes one access line
+    # per request itself (gateway.access, path only, with the request id).
+    config = uvicorn.Config(app, host=args.host, port=args.port, proxy_headers=True,
+                            forwarded_allow_ips=args.forwarded_allow_ips, log_config=None,
+                            log_level=args.log_level, access_log=False,
+                            timeout_graceful_shutdown=args.shutdown_timeout,
+                            # uvicorn[standard] by name, not "auto": a missing one is an error
+                            # at start, not a server silently several times slower.
+                            loop="uvloop", http="httptools")
+    # On SIGTERM: stop accepting, end log follows, let requests in flight finish (up to the
+    # timeout), then the lifespan closes the ZooKeeper session and the HTTP client.
+    DrainingServer(config, on_draining=app.state.draining.set).run()
     return EXIT_OK
 
 
@@ -97,8 +107,11 @@ async def _run_until_signal() -> None:
 
 async def _dev(args: argparse.Namespace) -> int:
     from gateway.devstack import DevStack
+    from gateway.log_setup import configure_logging
     from simcluster import SimConfig
 
+    # Readable lines for people at a terminal (gateway serve writes JSON).
+    configure_logging("text", args.log_level)
     sim_config = SimConfig(host=args.host, agents=args.agents, agent_gpus=args.gpus_per_agent)
     stack = DevStack(host=args.host, port=args.port, sim_config=sim_config,
                      job_specs_dir=args.job_specs)
@@ -108,6 +121,7 @@ async def _dev(args: argparse.Namespace) -> int:
         print(f"""
 gateway dev is running (development only: the token issuer below is not for production).
 
+  web UI     {info.gateway_url}/ui/   (development login: pick alice, bob or admin)
   gateway    {info.gateway_url}      (API docs: {info.gateway_url}/docs)
   marathon   {info.marathon_url}   (simulated)
   chronos    {info.chronos_url}   (simulated)
@@ -176,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info",
                        choices=("critical", "error", "warning", "info", "debug"),
                        help="how much uvicorn and the gateway log")
+    serve.add_argument("--shutdown-timeout", type=int, default=25, metavar="SECONDS",
+                       help="on SIGTERM, how long requests in flight may take to finish "
+                            "(keep it under the orchestrator's kill delay)")
     serve.add_argument("--help-config", action="store_true",
                        help="list every GATEWAY_* setting with its default and meaning, and exit")
     serve.set_defaults(func=cmd_serve)
@@ -193,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--gpus-per-agent", type=int, default=1, help="GPUs of each simulated agent")
     dev.add_argument("--job-specs", type=Path, default=Path("job_specs"), metavar="DIR",
                      help="the operator data: module catalog, service and job templates")
+    dev.add_argument("--log-level", default="warning",
+                     choices=("critical", "error", "warning", "info", "debug"),
+                     help="info shows each request and the audit lines")
     dev.set_defaults(func=cmd_dev)
     add_dev_token_command(sub, HelpFormatter)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -18,6 +19,9 @@ class Leader:
 
 class LeaderSource(Protocol):
     """Read by async code on every upstream call; must never block."""
+
+    # Leaders seen taking office (the first one found included), by scheduler, for /metrics.
+    leader_changes: Counter[Scheduler]
 
     def leader(self, scheduler: Scheduler) -> Leader | None: ...
 
@@ -40,6 +44,7 @@ class StaticLeaderSource:
 
     def __init__(self, urls: dict[Scheduler, str]) -> None:
         self._leaders = {name: Leader(url.rstrip("/")) for name, url in urls.items() if url}
+        self.leader_changes: Counter[Scheduler] = Counter()
 
     def leader(self, scheduler: Scheduler) -> Leader | None:
         return self._leaders.get(scheduler)

@@ -17,6 +17,7 @@ import functools
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -71,6 +72,7 @@ class ZooKeeperLeaderSource:
         self._watchers = {name: functools.partial(self._on_watch, name) for name in self._elections}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed = asyncio.Event()
+        self.leader_changes: Counter[Scheduler] = Counter()
 
     # -- read by async code -------------------------------------------------------------------
 
@@ -227,6 +229,8 @@ class ZooKeeperLeaderSource:
                 problems.pop(scheduler, None)
             if leaders.get(scheduler) != old:
                 log.info("%s leader: %s", scheduler, url or f"unknown ({problem})")
+                if scheduler in leaders:
+                    self.leader_changes[scheduler] += 1
             return replace(snap, leaders=MappingProxyType(leaders), nodes=MappingProxyType(nodes),
                            problems=MappingProxyType(problems))
 

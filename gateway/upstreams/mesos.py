@@ -14,7 +14,7 @@ from typing import Any, Literal
 import httpx
 
 from gateway.errors import NotFound, UpstreamError, UpstreamUnavailable
-from gateway.upstreams.upstream import UpstreamClient
+from gateway.upstreams.upstream import UpstreamClient, observed
 
 SandboxFileName = Literal["stdout", "stderr"]
 # The agent's libprocess id, e.g. "slave(1)@10.0.0.7:5051".
@@ -117,9 +117,11 @@ class MesosClient:
 
     async def _agent_get(self, agent_url: str, path: str, params: Any) -> dict[str, Any]:
         try:
-            response = await self._http.get(agent_url + path, params=params,
-                                            headers={"Accept": "application/json"},
-                                            timeout=self._timeout)
+            with observed(self._upstream.observe, "mesos-agent", "GET", path) as call:
+                response = await self._http.get(agent_url + path, params=params,
+                                                headers={"Accept": "application/json"},
+                                                timeout=self._timeout)
+                call.status = response.status_code
         except httpx.TransportError:
             raise UpstreamUnavailable("The Mesos agent that runs this task does not answer.",
                                       extra={"scheduler": "mesos-agent"}) from None

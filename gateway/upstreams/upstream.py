@@ -20,13 +20,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from gateway.discovery import Leader, LeaderSource, Scheduler
 from gateway.errors import UpstreamUnavailable
+from gateway.upstreams.routes import route_template
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +42,40 @@ LEADER_WAIT_SECONDS = 12.0
 _TAKING_OFFICE_PAUSE = 0.2
 
 NoLeaderCheck = Callable[[httpx.Response], bool]
+# (scheduler, method, route template, outcome, seconds) of every call sent, for /metrics.
+UpstreamObserver = Callable[[str, str, str, str, float], None]
 
 
 _NAMES: dict[str, str] = {"marathon": "Marathon", "chronos": "Chronos", "mesos": "The Mesos master"}
+
+
+@dataclass
+class _Call:
+    status: int | None = None
+
+
+@contextmanager
+def observed(observe: UpstreamObserver | None, scheduler: str, method: str,
+             path: str) -> Iterator[_Call]:
+    """Times one call and reports it with its outcome; the block sets ``call.status``."""
+    call = _Call()
+    started = time.perf_counter()
+    outcome = "unreachable"
+    try:
+        yield call
+    except httpx.TimeoutException:
+        outcome = "timeout"
+        raise
+    except asyncio.CancelledError:
+        outcome = "abandoned"  # e.g. a deposed leader's answer no longer waited for
+        raise
+    finally:
+        if call.status is not None:
+            outcome = ("ok" if call.status < 400 else
+                       "client_error" if call.status < 500 else "server_error")
+        if observe is not None:
+            observe(scheduler, method, route_template(path), outcome,
+                    time.perf_counter() - started)
 
 
 def _never_sent(exc: httpx.TransportError) -> bool:
@@ -52,8 +87,10 @@ class UpstreamClient:
     def __init__(self, scheduler: Scheduler, http: httpx.AsyncClient, leaders: LeaderSource, *,
                  credentials: tuple[str, str] | None = None, timeout: float = 10.0,
                  no_leader: NoLeaderCheck | None = None, no_leader_is_unprocessed: bool = False,
-                 leader_wait: float = LEADER_WAIT_SECONDS) -> None:
+                 leader_wait: float = LEADER_WAIT_SECONDS,
+                 observe: UpstreamObserver | None = None) -> None:
         self.scheduler = scheduler
+        self.observe = observe
         self._http = http
         self._leaders = leaders
         self._auth = httpx.BasicAuth(*credentials) if credentials else None
@@ -192,9 +229,12 @@ class UpstreamClient:
 
     async def _send(self, leader: Leader, method: str, path: str, params: Any,
                     json: Any) -> httpx.Response:
-        return await self._http.request(
-            method, leader.url + path, params=params, json=json, auth=self._auth,
-            headers={"Accept": "application/json"}, timeout=self._timeout)
+        with observed(self.observe, self.scheduler, method, path) as call:
+            response = await self._http.request(
+                method, leader.url + path, params=params, json=json, auth=self._auth,
+                headers={"Accept": "application/json"}, timeout=self._timeout)
+            call.status = response.status_code
+        return response
 
     def _unavailable(self, why: str, *, maybe_applied: bool = False) -> UpstreamUnavailable:
         name = _NAMES.get(self.scheduler, self.scheduler)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +15,8 @@ from gateway.app import create_app
 from gateway.config import Settings
 from tests.auth.keys import AUDIENCE, ISSUER, OTHER_ISSUER, LocalIssuer
 from tests.support.fake_marathon import MARATHON, MESOS, FakeCluster
+from tests.support.paths import JOB_SPECS
 
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
 CHRONOS = "http://chronos.test"
 
 

@@ -10,10 +10,10 @@ import yaml
 
 from gateway.cli.errors import Exit
 from gateway.devissuer import DEMO_GROUP
+from tests.support.paths import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = Path(__file__).parents[2] / "job_specs" / "examples"
 FAST = ("--interval", "0.2", "--timeout", "60")
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.zookeeper import ZooKeeperServer
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Which leader source the settings give: static URLs without ZooKeeper, watches with it."""
 
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -9,6 +8,7 @@ from gateway.config import Settings
 from gateway.discovery import StaticLeaderSource
 from gateway.discovery.configured import elections_for, leader_source_for
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
+from tests.support.paths import JOB_SPECS
 
 
 def test_without_zookeeper_the_static_urls_are_the_leaders():
@@ -67,7 +67,7 @@ def test_the_leader_source_is_stopped_when_a_later_edge_fails_to_start(monkeypat
 
     monkeypatch.setattr(app_module, "_quota_lock", lambda settings, leaders: _BrokenLock())
     settings = Settings(oidc_issuers=["https://iam.example.org/"],
-                        job_specs_dir=Path(__file__).parents[2] / "job_specs")
+                        job_specs_dir=JOB_SPECS)
     with pytest.raises(RuntimeError, match="quota lock"), TestClient(app_module.create_app(settings)):
         pass
     assert source.stopped

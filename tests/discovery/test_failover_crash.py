@@ -13,29 +13,22 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from kazoo.client import KazooClient
 
 from gateway.discovery.election import Election
+from gateway.discovery.source import Leader
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
-from gateway.upstreams.marathon import marathon_has_no_leader
-from gateway.upstreams.upstream import UpstreamClient
-from tests.discovery.contenders import Contender
-from tests.discovery.failover_traffic import RecordingTransport, drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
-from tests.discovery.stand_in import StandIn
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.contenders import Contender
+from tests.support.failover import client_failover, gateway_failover
+from tests.support.gateway_over_sim import GatewayOverSim, gateway_over_sim
+from tests.support.stand_in import StandIn
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 SESSION_SECONDS = 1.5  # how long ZooKeeper keeps naming the crashed leader
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -70,68 +63,50 @@ async def test_a_crashed_leader_costs_listings_a_wait_not_an_error(zookeeper: Zo
     survivor.join_latch(path, f"127.0.0.1:{stand_ins[1].port}")
     leaders = ZooKeeperLeaderSource(parse_ensemble(zookeeper.hosts),
                                     {"marathon": Election(path, "curator")})
-    transport = RecordingTransport()
+    moments: dict[str, float] = {}
+
+    async def crash(leader: Leader) -> None:
+        assert leader.url.endswith(str(stand_ins[0].port))
+        moments["crashed"] = time.monotonic()
+        await stand_ins[0].crash()
+        # ZooKeeper notices only when the crashed process' session times out.
+        await asyncio.to_thread(expire_after, zookeeper.hosts, crashed.client, SESSION_SECONDS)
+        moments["noticed"] = time.monotonic()
+
     await leaders.start()
     try:
-        async with httpx.AsyncClient(transport=transport) as http:
-            client = UpstreamClient("marathon", http, leaders, no_leader=marathon_has_no_leader,
-                                    leader_wait=SESSION_SECONDS + 3)
-            first = await leaders.wait_for_change("marathon", None, 5.0)
-            assert first is not None and first.url.endswith(str(stand_ins[0].port))
-            stop = asyncio.Event()
-            traffic_task = asyncio.create_task(drive(
-                read=lambda: client.request("GET", "/v2/apps", idempotent=True),
-                write=lambda name: client.request("POST", "/v2/apps", json={"id": f"/{name}"},
-                                                idempotent=False),
-                stop=stop))
-            await asyncio.sleep(0.3)
-            crashed_at = time.monotonic()
-            await stand_ins[0].crash()
-            # ZooKeeper notices only when the crashed process' session times out.
-            await asyncio.to_thread(expire_after, zookeeper.hosts, crashed.client, SESSION_SECONDS)
-            noticed = time.monotonic()
-            following = await leaders.wait_for_change("marathon", first, 5.0)
-            await asyncio.sleep(0.5)
-            stop.set()
-            traffic = await traffic_task
+        failover = await client_failover(leaders, "marathon", crash,
+                                         leader_wait=SESSION_SECONDS + 3, warm_up=0.3)
     finally:
         await leaders.stop()
         crashed.die()
         survivor.die()
 
+    following, traffic, noticed = failover.following, failover.traffic, moments["noticed"]
     assert following is not None and following.url.endswith(str(stand_ins[1].port))
     assert following.known_since - noticed < 1.0
     waited = [o for o in traffic.reads if o.started < noticed < o.finished]
     assert waited, "some listings were in flight while ZooKeeper still named the dead leader"
     assert traffic.failed_reads() == []
     assert traffic.failed_writes() == []
-    assert max(transport.reached.values()) == 1
+    assert max(failover.transport.reached.values()) == 1
     assert stand_ins[0].posts + stand_ins[1].posts == len(traffic.writes)
-    assert noticed - crashed_at >= SESSION_SECONDS
+    assert noticed - moments["crashed"] >= SESSION_SECONDS
 
 
 async def test_a_crashed_marathon_leader_fails_no_listing_and_deploys_nothing_twice(gateway):
     await gateway.ready()
     sim = gateway.sim
     leader = await sim.wait_for_marathon_leader()
-    standby = next(m for m in sim.marathons if m is not leader)
 
-    stop = asyncio.Event()
-    traffic_task = asyncio.create_task(drive(
-        read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
-        write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop, write_pause=0.1))
-    await asyncio.sleep(1.0)
-    crashed_at = time.monotonic()
-    await sim.crash_marathon(sim.marathons.index(leader), session_timeout=SESSION_SECONDS)
-    while gateway.transport.first_answer_from(standby.url, crashed_at) is None:
-        assert time.monotonic() - crashed_at < 15, "the gateway never used the new leader"
-        await asyncio.sleep(0.05)
-    used = gateway.transport.first_answer_from(standby.url, crashed_at)
-    await asyncio.sleep(0.5)
-    stop.set()
-    traffic = await traffic_task
+    async def crash(index: int) -> None:
+        await sim.crash_marathon(index, session_timeout=SESSION_SECONDS)
 
-    assert used is not None and used - crashed_at >= SESSION_SECONDS
+    failover = await gateway_failover(gateway, "marathon", crash, linger=0.5)
+    traffic, crashed_at = failover.traffic, failover.killed
+
+    assert failover.leader is leader
+    assert failover.used - crashed_at >= SESSION_SECONDS
     assert [o for o in traffic.reads if o.started < crashed_at + SESSION_SECONDS < o.finished]
     assert [o.detail for o in traffic.failed_reads()] == []
     assert [o.detail for o in traffic.failed_writes()] == []

@@ -7,24 +7,17 @@ with discovery through ZooKeeper.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from tests.discovery.failover_traffic import drive
-from tests.discovery.gateway_over_sim import GatewayOverSim, gateway_over_sim
 from tests.discovery.tcp_relay import TcpRelay
+from tests.support.failover import gateway_failover
+from tests.support.gateway_over_sim import GatewayOverSim, gateway_over_sim
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -37,24 +30,12 @@ async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_
     status = await gateway.ready()
     leader = await gateway.sim.wait_for_marathon_leader()
     assert status["leaders"]["marathon"]["url"] == leader.url
-    standby = next(m for m in gateway.sim.marathons if m is not leader)
 
-    stop = asyncio.Event()
-    traffic_task = asyncio.create_task(drive(
-        read=lambda: gateway.users.get("/v1/deployments", headers=gateway.as_user()),
-        write=lambda name: gateway.users.send(gateway.deploy(name)), stop=stop, write_pause=0.1))
-    await asyncio.sleep(1.0)
-    killed = time.monotonic()
-    await gateway.sim.kill_marathon(gateway.sim.marathons.index(leader))
-    while gateway.transport.first_answer_from(standby.url, killed) is None:
-        assert time.monotonic() - killed < 10, "the gateway never used the new leader"
-        await asyncio.sleep(0.05)
-    used = gateway.transport.first_answer_from(standby.url, killed)
-    await asyncio.sleep(1.0)
-    stop.set()
-    traffic = await traffic_task
+    failover = await gateway_failover(gateway, "marathon", timeout=10)
+    traffic = failover.traffic
 
-    assert used is not None and used - killed < 1.0
+    assert failover.leader is leader
+    assert failover.used - failover.killed < 1.0
     assert len(traffic.reads) > 20
     assert [o.detail for o in traffic.failed_reads()] == []
     assert [o.detail for o in traffic.failed_writes()] == []
@@ -63,7 +44,7 @@ async def test_killing_the_marathon_leader_fails_no_listing_and_deploys_nothing_
     descriptions = [item["description"] for item in listed.json()["items"]]
     assert sorted(descriptions) == sorted(traffic.submitted)
     after = await gateway.ready()
-    assert after["leaders"]["marathon"]["url"] == standby.url
+    assert after["leaders"]["marathon"]["url"] == failover.standby.url
 
 
 async def test_a_gateway_cut_off_from_zookeeper_keeps_serving_with_the_last_leaders(zk_hosts):
@@ -73,10 +54,12 @@ async def test_a_gateway_cut_off_from_zookeeper_keeps_serving_with_the_last_lead
     async with gateway_over_sim(zk_hosts, marathons=1, gateway_zk_hosts=relay.hosts) as gateway:
         await gateway.ready()
         await relay.cut()
-        deadline = time.monotonic() + 10
-        while (await gateway.users.get("/readyz")).json()["zookeeper"]["state"] == "connected":
-            assert time.monotonic() < deadline, "the gateway never noticed the partition"
-            await asyncio.sleep(0.1)
+
+        async def partition_noticed() -> bool:
+            readiness = await gateway.users.get("/readyz")
+            return bool(readiness.json()["zookeeper"]["state"] != "connected")
+
+        await eventually(partition_noticed, timeout=10, interval=0.1)
 
         # Reads only: creating needs the quota lock, which lives in ZooKeeper.
         listed = await gateway.users.get("/v1/deployments", headers=gateway.as_user())

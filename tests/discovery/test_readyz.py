@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
-from tests.discovery.contenders import Contender, master_info
-from tests.fixtures.zookeeper import ZooKeeperServer
-
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+from tests.support.contenders import Contender, master_info
+from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually_sync
+from tests.support.zookeeper import ZooKeeperServer
 
 
 def _settings(**overrides: object) -> Settings:
     return Settings(oidc_issuers=["https://iam.example.org/"], job_specs_dir=JOB_SPECS, **overrides)
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.05)
 
 
 def test_static_urls_make_the_gateway_ready_and_say_where_each_leader_is():
@@ -56,7 +45,7 @@ def test_zookeeper_leaders_are_reported_and_a_zookeeper_outage_keeps_the_last_on
     instance = Contender(zookeeper.hosts)
     try:
         with TestClient(create_app(settings)) as client:
-            _eventually(lambda: "does not exist" in client.get("/readyz").text)
+            eventually_sync(lambda: "does not exist" in client.get("/readyz").text)
             response = client.get("/readyz")
             assert response.status_code == 503
             assert response.json()["zookeeper"]["state"] == "connected"
@@ -66,20 +55,27 @@ def test_zookeeper_leaders_are_reported_and_a_zookeeper_outage_keeps_the_last_on
             instance.join_masters("/cluster/mesos", master_info("127.0.0.1", 5050))
             instance.join_latch("/cluster/marathon/leader-curator", "127.0.0.1:8080")
             instance.join_latch("/cluster/chronos/state/candidate", "127.0.0.1:4400")
-            _eventually(lambda: client.get("/readyz").status_code == 200)
+            eventually_sync(lambda: client.get("/readyz").status_code == 200)
             body = client.get("/readyz").json()
             assert body["leaders"]["chronos"]["url"] == "http://127.0.0.1:4400"
             assert body["leaders"]["mesos"]["known_for_seconds"] >= 0
             assert body["stale"] is False
+            metrics = client.get("/metrics").text
+            assert "gateway_zookeeper_connected 1.0" in metrics
+            assert 'gateway_leader_changes_total{scheduler="chronos"} 1.0' in metrics
 
             zookeeper.stop()
-            _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] != "connected")
+            eventually_sync(lambda: client.get("/readyz").json()["zookeeper"]["state"] != "connected")
             response = client.get("/readyz")
             assert response.status_code == 200
+            assert "gateway_zookeeper_connected 0.0" in client.get("/metrics").text
             assert response.json()["stale"] is True
             assert "last known leaders" in response.json()["detail"]
             zookeeper.start()
-            _eventually(lambda: client.get("/readyz").json()["zookeeper"]["state"] == "connected",
+            eventually_sync(lambda: client.get("/readyz").json()["zookeeper"]["state"] == "connected",
                         timeout=15)
+            leaders = client.app.state.edges.leaders  # type: ignore[attr-defined]
+        # Leaving the lifespan closed the ZooKeeper session (leaders and quota locks share it).
+        assert leaders.status()["zookeeper"]["state"] == "stopped"
     finally:
         instance.die()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 import uuid
@@ -16,8 +15,9 @@ from gateway.discovery.election import Election
 from gateway.discovery.source import Leader, Scheduler
 from gateway.discovery.zookeeper import ZooKeeperLeaderSource
 from gateway.ensemble import parse_ensemble
-from tests.discovery.contenders import Contender, master_info
-from tests.fixtures.zookeeper import ZooKeeperServer
+from tests.support.contenders import Contender, master_info
+from tests.support.waiting import eventually
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
@@ -26,11 +26,6 @@ ELECTIONS: dict[Scheduler, Election] = {
     "marathon": Election("/marathon/leader-curator", "curator"),
     "chronos": Election("/chronos/state/candidate", "curator"),
 }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -85,13 +80,6 @@ async def next_leader(source: ZooKeeperLeaderSource, scheduler: Scheduler,
     return leader
 
 
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
 async def test_the_leaders_of_all_three_schedulers_are_found_under_a_chroot(source, chroot, contenders):
     standby, leader = contenders(), contenders()
     leader.join_masters(f"{chroot}/mesos", master_info("127.0.0.1", 5050))
@@ -121,6 +109,7 @@ async def test_when_the_leader_dies_the_next_contender_is_used_within_a_second(s
 
     assert new.url == "http://marathon-2:8080"
     assert new.known_since - died < 1.0
+    assert source.leader_changes["marathon"] == 2  # the first leader found, then its successor
 
 
 async def test_when_the_leading_mesos_master_dies_the_next_oldest_one_leads(source, chroot,
@@ -138,7 +127,7 @@ async def test_when_the_leading_mesos_master_dies_the_next_oldest_one_leads(sour
 
 
 async def test_an_election_path_created_after_start_is_followed(source, chroot, contenders):
-    await until(lambda: "does not exist" in source.status()["leaders"]["chronos"]["problem"])
+    await eventually(lambda: "does not exist" in source.status()["leaders"]["chronos"]["problem"])
     assert source.leader("chronos") is None
     contenders().join_latch(f"{chroot}/chronos/state/candidate", "chronos-1:4400")
     assert (await next_leader(source, "chronos", timeout=2.0)).url == "http://chronos-1:4400"
@@ -153,7 +142,7 @@ async def test_a_deleted_and_recreated_election_path_is_still_followed(source, c
     one.die()
     admin = contenders()
     admin.client.delete(path, recursive=True)
-    await until(lambda: source.leader("chronos") is None)
+    await eventually(lambda: source.leader("chronos") is None)
     admin.join_latch(path, "chronos-2:4400")
 
     assert (await next_leader(source, "chronos", old)).url == "http://chronos-2:4400"
@@ -163,7 +152,7 @@ async def test_a_leader_whose_data_is_unreadable_is_reported_not_guessed(source,
     bad, good = contenders(), contenders()
     bad.join_latch(f"{chroot}/marathon/leader-curator", "http://not-host-port")
     good.join_latch(f"{chroot}/marathon/leader-curator", "marathon-2:8080")
-    await until(lambda: "unreadable" in source.status()["leaders"]["marathon"].get("problem", ""))
+    await eventually(lambda: "unreadable" in source.status()["leaders"]["marathon"].get("problem", ""))
     assert source.leader("marathon") is None
 
     bad.die()
@@ -235,7 +224,7 @@ async def test_an_expired_session_is_replaced_and_its_watches_come_back(source, 
     new = await next_leader(source, "marathon", old)
     assert new.url == "http://marathon-2:8080"
     assert "LOST" in states
-    await until(lambda: source.status()["zookeeper"]["state"] == "connected")
+    await eventually(lambda: source.status()["zookeeper"]["state"] == "connected")
 
     third = contenders()
     third.join_latch(path, "marathon-3:8080")
@@ -253,18 +242,18 @@ async def test_while_zookeeper_is_down_the_last_leaders_are_kept_and_said_to_be_
         known = await next_leader(leaders, "marathon")
 
         own_zookeeper.stop()
-        await until(lambda: leaders.status()["zookeeper"]["state"] != "connected")
+        await eventually(lambda: leaders.status()["zookeeper"]["state"] != "connected")
         status = leaders.status()
         assert leaders.leader("marathon") == known
         assert status["stale"] is True
         assert "last known leaders" in status["detail"]
 
         own_zookeeper.start()
-        await until(lambda: leaders.status()["zookeeper"]["state"] == "connected", timeout=15)
+        await eventually(lambda: leaders.status()["zookeeper"]["state"] == "connected", timeout=15)
         assert leaders.leader("marathon") == known, "the same leader keeps its known-since time"
         # Watches survived the outage: a failover afterwards is still followed. (The contender
         # plays a scheduler with its own session, which may reconnect later than ours.)
-        await until(lambda: contender.client.connected, timeout=15)
+        await eventually(lambda: contender.client.connected, timeout=15)
         contender.join_latch("/marathon/leader-curator", "marathon-2:8080")
         contender.client.delete("/marathon/leader-curator/" + leaders.snapshot.nodes["marathon"])
         assert (await next_leader(leaders, "marathon", known)).url == "http://marathon-2:8080"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from gateway.serving import bind_socket
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).parents[2]
 _BLOCK = re.compile(r"<!-- walkthrough: (?P<name>[\w-]+)[^>]*-->\s*```sh\n(?P<code>.*?)```", re.S)
 
 

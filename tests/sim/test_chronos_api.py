@@ -17,6 +17,7 @@ import pytest
 
 from simcluster.chronos import ChronosInstance, ChronosOptions
 from simcluster.chronos.standalone import ChronosCluster, standalone
+from tests.sim.conftest import chronos_emptied
 from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.anyio
@@ -54,15 +55,18 @@ JOB_KEYS = [
 FUTURE = "R/2030-01-01T00:00:00Z/P1D"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
-    async with standalone(tmp_path, time_scale=10) as running:
+@pytest.fixture(scope="module")
+async def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ChronosCluster]:
+    async with standalone(tmp_path_factory.mktemp("chronos"), time_scale=10) as running:
         yield running
+
+
+@pytest.fixture
+async def cluster(shared_cluster: ChronosCluster) -> AsyncIterator[ChronosCluster]:
+    """One cluster for the module, emptied after each test (the tests that need another
+    configuration start their own)."""
+    yield shared_cluster
+    await chronos_emptied(shared_cluster)
 
 
 @pytest.fixture

@@ -19,19 +19,14 @@ from simcluster.chronos import ChronosInstance, ChronosOptions
 from simcluster.chronos.standalone import ChronosCluster, standalone
 from simcluster.chronos.store import decode_entry, decode_framework_id
 from simcluster.mesos import TaskState
-from tests.fixtures.zookeeper import ZooKeeperServer
 from tests.support.waiting import eventually
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 CANDIDATES = "/chronos/state/candidate"
 STATE = "/chronos/state/state"
 LATCH_NODE = re.compile(r"_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-latch-\d{10}")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")

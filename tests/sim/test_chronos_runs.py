@@ -27,11 +27,6 @@ TIME_SCALE = 600.0  # one real second is ten simulated minutes
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[ChronosCluster]:
     options = ChronosOptions(failure_retry=30.0)
     async with standalone(tmp_path, agents=[CPU_AGENT], time_scale=TIME_SCALE, options=options) as running:

@@ -16,11 +16,6 @@ from simcluster.chronos.store import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def test_an_entry_is_the_mesos_state_protobuf_with_name_uuid_and_value():
     data = encode_entry("J_train", b'{"name":"train"}')
 

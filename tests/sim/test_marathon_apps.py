@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from simcluster import SimCluster
-from tests.sim.conftest import eventually
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,8 @@ import pytest
 from kazoo.client import KazooClient
 
 from simcluster import SimCluster, SimConfig
-from tests.fixtures.zookeeper import ZooKeeperServer
-from tests.sim.conftest import eventually
+from tests.support.waiting import eventually
+from tests.support.zookeeper import ZooKeeperServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

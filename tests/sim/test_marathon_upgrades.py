@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.sim.conftest import eventually
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 

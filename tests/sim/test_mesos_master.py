@@ -19,7 +19,7 @@ from simcluster.mesos import (
     TaskSpec,
     TaskState,
 )
-from tests.sim.conftest import eventually
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 

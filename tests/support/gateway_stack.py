@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,18 +12,29 @@ import httpx
 import yaml
 
 from gateway.devstack import DevInfo
+from tests.support.paths import JOB_SPECS
+from tests.support.waiting import eventually_sync
 
-JOB_SPECS = Path(__file__).parents[2] / "job_specs"
+JOB_CPU = {"cpus": 0.5, "memory": 512, "disk": 1024, "gpus": 0}  # what a job asks by default
 
 
 @dataclass
-class Stack:
+class _OverHttp:
     info: DevInfo
     gateway: httpx.Client
-    marathon: httpx.Client
 
     def as_user(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.info.tokens[user]}"}
+
+    def call(self, method: str, path: str, user: str = "alice", **kwargs: Any) -> httpx.Response:
+        return self.gateway.request(method, path, headers=self.as_user(user), **kwargs)
+
+
+@dataclass
+class Stack(_OverHttp):
+    """Deployments, with Marathon at hand to see what the gateway sent."""
+
+    marathon: httpx.Client
 
     def marathon_app_ids(self) -> list[str]:
         return [app["id"] for app in self.marathon.get("/v2/apps").json()["apps"]]
@@ -52,13 +62,37 @@ class Stack:
 
     def wait_until(self, deployment_id: str, done: Callable[[dict[str, Any]], bool],
                    user: str = "alice", timeout: float = 20) -> dict[str, Any]:
-        """Poll the deployment until ``done(body)`` or time is up; returns the last body."""
-        deadline = time.monotonic() + timeout
-        while True:
-            body: dict[str, Any] = self.get(deployment_id, user).json()
-            if done(body) or time.monotonic() > deadline:
-                return body
-            time.sleep(0.2)
+        """Poll the deployment until ``done(body)``; that body (AssertionError when time is up)."""
+        body: dict[str, Any] = eventually_sync(lambda: self.get(deployment_id, user).json(),
+                                               timeout, interval=0.2, done=done)
+        return body
+
+
+@dataclass
+class JobStack(_OverHttp):
+    """Batch jobs, with Chronos at hand to see what the gateway sent."""
+
+    chronos: httpx.Client
+
+    def submit(self, user: str = "alice", **body: Any) -> httpx.Response:
+        payload = {"image": "deephdc/deep-oc-generic-dev:cpu", "command": "python job.py",
+                   "hardware": JOB_CPU, **body}
+        return self.gateway.post("/v1/jobs", json=payload, headers=self.as_user(user))
+
+    def job(self, job_id: str, user: str = "alice") -> dict[str, Any]:
+        response = self.call("GET", f"/v1/jobs/{job_id}", user)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait(self, job_id: str, done: Callable[[dict[str, Any]], bool],
+             timeout: float = 30) -> dict[str, Any]:
+        """Poll the job until ``done(body)``; that body (AssertionError when time is up)."""
+        body: dict[str, Any] = eventually_sync(lambda: self.job(job_id), timeout, interval=0.1,
+                                               done=done)
+        return body
+
+    def chronos_names(self) -> list[str]:
+        return [job["name"] for job in self.chronos.get("/v1/scheduler/jobs").json()]
 
 
 def fast_health_checks(tmp_path: Path) -> Path:

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Apache expands the template's ${NAME} variables from this environment; refuse to start with one
+# missing (Apache itself would only warn and keep the literal text). The names are the ones the
+# guide's table lists.
+set -eu
+guide=${GATEWAY_APACHE_GUIDE:-/usr/share/gateway-apache/README.md}
+confdir=${APACHE_CONFDIR:-/etc/apache2}
+missing=""
+for name in $(sed -n 's/^| `\([A-Z0-9_]*\)`.*/\1/p' "$guide"); do
+    [ "$name" = DEV_PROVIDER_URL ] && continue
+    eval "value=\${$name:-}"
+    [ -n "$value" ] || missing="$missing $name"
+done
+if [ -n "$missing" ]; then
+    echo "apache: these variables must be set:$missing" >&2
+    exit 3
+fi
+if [ -n "${DEV_PROVIDER_URL:-}" ]; then
+    cp /usr/share/gateway-apache/dev-provider.conf "$confdir/gateway.d/"
+else
+    rm -f "$confdir/gateway.d/dev-provider.conf"
+fi
+apache2ctl -t
+exec "$@"

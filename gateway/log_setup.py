@@ -1,0 +1,60 @@
+"""Where log records go: one JSON object per line (``gateway serve``) or readable text (dev).
+
+JSON lines come from python-json-logger: the message, level, logger, time, the request id and
+any ``extra`` fields of the record (the access and audit lines carry theirs that way).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Literal, TextIO
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+from gateway.request_context import RequestIdLogFilter
+
+LogFormat = Literal["json", "text"]
+
+# Chatty libraries: their INFO lines (one per HTTP call, per ZooKeeper state) say nothing an
+# operator needs that the gateway's own lines do not.
+_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "kazoo": logging.WARNING}
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                         datefmt="%Y-%m-%dT%H:%M:%S%z",
+                         # uvicorn adds a copy of its message with terminal colours.
+                         reserved_attrs=[*RESERVED_ATTRS, "color_message"])
+
+
+def text_formatter() -> logging.Formatter:
+    return logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
+
+
+def configure_logging(kind: LogFormat, level: str | int = "INFO",
+                      stream: TextIO | None = None) -> logging.Handler:
+    """Replace the root handlers with one writing to ``stream`` (stderr) in ``kind``."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(json_formatter() if kind == "json" else text_formatter())
+    handler.addFilter(RequestIdLogFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper() if isinstance(level, str) else level)
+    for name, quiet in _QUIET.items():
+        logging.getLogger(name).setLevel(max(quiet, root.level))
+    return handler
+
+
+def lean_logging() -> None:
+    """No caller frame, thread or process names looked up for every record: no line of ours
+    prints them, and at thousands of access lines a second they are a real part of a request
+    (the logging HOWTO's "Optimization")."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
