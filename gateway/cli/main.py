@@ -79,7 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except CatalogError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings.log_format, args.log_level)
+    configure_logging(settings.log_format, args.log_level, batched=True)
     lean_logging()
     app = create_app(settings)
     # uvicorn's own access log would print query strings; the gateway writes one access line

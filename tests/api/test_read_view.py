@@ -21,11 +21,6 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Cluster:
     stack: DevStack
