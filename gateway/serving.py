@@ -44,6 +44,18 @@ class DrainingServer(uvicorn.Server):
             self._on_draining()
         await super().shutdown(sockets)
 
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # Once done, uvicorn raises again the signal that stopped it, which ends the process
+        # without logging's flush at exit: log lines still waiting (a batched handler, see
+        # gateway/log_setup.py) are written first.
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                for handler in logging.getLogger().handlers:
+                    handler.flush()
+
 
 class EmbeddedServer(DrainingServer):
     """A uvicorn server that leaves signal handling to its owner, so several share one loop."""
