@@ -15,7 +15,9 @@ from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
+from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.list_front import DeploymentListFront
+from gateway.api.openapi import install_openapi
 from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -73,6 +75,12 @@ def _upstream_factory(conf: Settings, http: httpx.AsyncClient, leaders: LeaderSo
                               observe=metrics.observe_upstream)
 
     return upstream
+
+
+def _max_body_bytes(app: FastAPI) -> int:
+    edges: Edges | None = getattr(app.state, "edges", None)
+    limit: int = (edges.settings if edges else Settings.model_construct()).max_body_bytes
+    return limit
 
 
 def create_app(settings: Settings | None = None, *,
@@ -148,10 +156,14 @@ def create_app(settings: Settings | None = None, *,
     app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
     # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
     app.state.draining = asyncio.Event()
-    # Inside the request context: the lists it answers get their id, access line and metrics.
+    # Inside the request context, so a refused body is logged and counted like any answer.
+    app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
+    # Inside the request context (the lists it answers get their id, access line and metrics)
+    # and outside the rest: a list answered from rendered bytes skips everything else.
     app.add_middleware(DeploymentListFront, root=app)
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(modules.router)

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
         "the tasks of a deployment in the Mesos master for its logs."
     )
     upstream_timeout: float = Field(10.0, gt=0, description="Seconds to wait for an upstream answer.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024,
+        description="Largest request body accepted, in bytes; larger ones get 413 before they are read.",
+    )
     read_view_resync: float = Field(
         300.0, gt=0, description="Seconds between full re-reads of Marathon by the read view "
         "(the in-memory copy of the deployments kept current by Marathon's event stream).")

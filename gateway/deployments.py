@@ -85,7 +85,8 @@ class Deployments:
             resolved, identity=identity, deployment_id=deployment_id,
             templates=self._templates, group=self._settings.marathon_group,
             created_at=self._now(), rclone_password_obscured=obscured,
-            idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain)
+            idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain,
+            secrets_key=secrets.token_bytes(16) if idempotency_key is not None else None)
         async def replay_first() -> Created | None:
             # The first attempt may have finished while this one waited for the owner's lock:
             # it is replayed, not counted against the quota as if it were a new one.
@@ -120,8 +121,9 @@ class Deployments:
         if not apps:
             return None
         app = apps[0]
-        if (app.get("labels") or {}).get(specs.FINGERPRINT_LABEL) != \
-                specs.request_fingerprint(resolved):
+        labels = app.get("labels") or {}
+        if labels.get(specs.FINGERPRINT_LABEL) != specs.request_fingerprint(resolved) or \
+                not specs.same_secrets(resolved, labels.get(specs.SECRETS_LABEL)):
             raise InvalidInput(
                 "This Idempotency-Key was already used for a different request.",
                 [{"field": "Idempotency-Key", "message": "reused with a different body"}])
@@ -238,9 +240,15 @@ class Deployments:
     # -- helpers ---------------------------------------------------------------------------
 
     def _view(self, app: dict[str, Any], queue_entry: dict[str, Any] | None = None) -> Deployment:
-        return status.deployment_from_app(
-            app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
-            main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
+        try:
+            return status.deployment_from_app(
+                app, lb_host=self._settings.lb_host, queue_entry=queue_entry,
+                main_ports=self._main_ports, vhost_scheme=self._settings.lb_vhost_scheme)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            # One app in a shape we cannot read must not break every listing: it is shown as
+            # unknown, so its owner can still see and delete it.
+            log.warning("cannot read Marathon app %r", app.get("id"), exc_info=True)
+            return status.unreadable_deployment(app)
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
         app = await self._marathon.get_app(self._app_id(deployment_id))

@@ -10,6 +10,7 @@ escapes becomes a generic 500 without details, so no stack trace or upstream bod
     │   └── InsufficientScope     403  insufficient_scope, the challenge names the scopes
     ├── NotFound                  404  not_found (also: not yours)
     ├── Conflict                  409  conflict
+    ├── PayloadTooLarge           413  payload_too_large (GATEWAY_MAX_BODY_BYTES)
     ├── InvalidInput              422  invalid_input, ``errors`` name the fields
     ├── QuotaExceeded             403  quota_exceeded, ``quota`` says what is used and allowed
     ├── UpstreamError             502  upstream_error (a scheduler refused or failed)
@@ -99,6 +100,10 @@ class Conflict(GatewayError):
     status, code, title = 409, "conflict", "Conflict"
 
 
+class PayloadTooLarge(GatewayError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
 class InvalidInput(GatewayError):
     """422: the request is well formed but its content is refused. ``errors`` name the fields."""
 
@@ -119,9 +124,17 @@ class UpstreamError(GatewayError):
 
 
 class UpstreamUnavailable(GatewayError):
-    """No leader known, or the leader does not answer."""
+    """No leader known, or the leader does not answer. Retrying helps, so the answer says when
+    (``Retry-After``), unless ``retry_after`` is None (something not configured)."""
 
     status, code, title = 503, "upstream_unavailable", "Upstream scheduler unavailable"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None, retry_after: int | None = 5) -> None:
+        headers = dict(headers or {})
+        if retry_after is not None:
+            headers.setdefault("Retry-After", str(retry_after))
+        super().__init__(detail, extra=extra, headers=headers)
 
 
 def _challenge(error: str | None, detail: str) -> str:

@@ -211,8 +211,14 @@ class Jobs:
         return job_status.runs_from_mesos_state(await self._mesos.state(), str(job["name"]))
 
     def _view(self, job: dict[str, Any], *, live_state: str, runs: Runs) -> Job:
-        return job_status.job_view(job, live_state=live_state, runs=runs, now=self._now(),
-                                   gpus_supported=self._gpus)
+        try:
+            return job_status.job_view(job, live_state=live_state, runs=runs, now=self._now(),
+                                       gpus_supported=self._gpus)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            # One job Chronos holds in a shape we cannot read must not break every listing:
+            # it is shown as unknown, so its owner can still see and delete it.
+            log.warning("cannot read Chronos job %r", job.get("name"), exc_info=True)
+            return job_status.unreadable_job(job)
 
     @staticmethod
     def _visible(job: dict[str, Any], identity: Identity, everyone: bool) -> bool:
@@ -228,7 +234,7 @@ class Jobs:
         # A full id (gw-<owner>-<name>) or the caller's bare name.
         split = specs.split_chronos_name(job_id)
         owner, name = split if split else (identity.owner, job_id)
-        if not JOB_NAME.match(name) or not identity.may_act_for(owner):
+        if not JOB_NAME.fullmatch(name) or not identity.may_act_for(owner):
             raise NotFound("No such job.")
         return specs.chronos_name(owner, name)
 

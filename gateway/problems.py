@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.api.routing import allowed_methods
 from gateway.errors import PROBLEM_JSON, GatewayError, InvalidInput
 from gateway.models.messages import field_errors, json_syntax_error
 
@@ -55,8 +56,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = GatewayError(str(exc.detail), headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            error.headers["Allow"] = allowed_methods(request, error.headers.get("Allow", ""))
         error.status = exc.status_code
-        error.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        error.code = {404: "not_found", 405: "method_not_allowed",
+                      413: "payload_too_large"}.get(exc.status_code, "http_error")
         error.title = error.code.replace("_", " ").capitalize()
         return problem_response(error, request)
 

@@ -44,5 +44,6 @@ def utc_now() -> datetime:
 def require_mesos(mesos: MesosClient | None, needed_for: str) -> MesosClient:
     """The Mesos master client, or the 503 a service answers when it is not configured."""
     if mesos is None:
-        raise UpstreamUnavailable(f"{needed_for} need the Mesos master, which is not configured.")
+        raise UpstreamUnavailable(f"{needed_for} need the Mesos master, which is not configured.",
+                                  retry_after=None)
     return mesos

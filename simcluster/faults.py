@@ -4,8 +4,10 @@ Rules are managed over HTTP at ``/__sim__/faults`` on every simulated server, an
 only exist when the cluster was started with ``SimConfig(faults=True)``:
 
 * ``POST /__sim__/faults`` ``{"path": "/v2/apps", "method": "GET", "latency": 0.5,
-  "status": 503, "body": {...}, "drop": false, "times": 1}`` adds a rule (all keys optional;
-  ``path`` is a prefix, ``times`` null means forever). Returns the rule with its ``id``.
+  "status": 503, "body": {...}, "html": false, "drop": false, "times": 1}`` adds a rule (all
+  keys optional; ``path`` is a prefix, ``times`` null means forever; ``html`` answers ``body``
+  as a text/html page, as a proxy or servlet container in front would). Returns the rule with
+  its ``id``.
 * ``GET /__sim__/faults`` lists rules, ``DELETE /__sim__/faults`` clears them.
 * ``POST /__sim__/leader-loss`` (Marathon only) makes the instance lose its leadership.
 """
@@ -19,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,6 +36,7 @@ class FaultRule:
     latency: float = 0.0
     status: int | None = None
     body: Any = None
+    html: bool = False
     drop: bool = False
     times: int | None = None
 
@@ -48,7 +51,7 @@ class FaultInjector:
         self.rules: list[FaultRule] = []
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        allowed = {"path", "method", "latency", "status", "body", "drop", "times"}
+        allowed = {"path", "method", "latency", "status", "body", "html", "drop", "times"}
         rule = FaultRule(id=next(_ids), **{k: v for k, v in spec.items() if k in allowed})
         self.rules.append(rule)
         return rule
@@ -109,6 +112,11 @@ class FaultMiddleware:
                         "headers": [(b"content-length", b"1024")]})
             raise ConnectionAbortedError("fault injection: connection dropped")
         if rule.status is not None:
+            if rule.html:
+                page = HTMLResponse(str(rule.body or "<html><body>Error</body></html>"),
+                                    status_code=rule.status)
+                await page(scope, receive, send)
+                return
             body = rule.body if rule.body is not None else {"message": "injected fault"}
             await JSONResponse(body, status_code=rule.status)(scope, receive, send)
             return

@@ -10,9 +10,10 @@ from fastapi.responses import StreamingResponse
 from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
+from gateway.api.routing import AuthenticatedRoute
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 
-router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
+router = APIRouter(prefix="/v1/deployments", tags=["deployments"], route_class=AuthenticatedRoute)
 
 _PROBLEMS: dict[int | str, dict[str, str]] = {
     403: {"description": "Over quota (the problem says what is used and what is allowed)"},

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPBearer
 
-from gateway.auth.bearer import bearer_token_from_request
+from gateway.api.routing import authenticate
 from gateway.deployments import Deployments
 from gateway.edges import Edges, Services
 from gateway.errors import UpstreamUnavailable
@@ -46,7 +46,7 @@ async def get_deployments(request: Request) -> Deployments:
 async def get_jobs(request: Request) -> Jobs:
     jobs = get_services(request).jobs
     if jobs is None:
-        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.")
+        raise UpstreamUnavailable("Jobs need Chronos, which is not configured.", retry_after=None)
     return jobs
 
 
@@ -54,7 +54,7 @@ DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
-def get_draining(request: Request) -> asyncio.Event:
+async def get_draining(request: Request) -> asyncio.Event:
     """Set once the server shuts down: open log follows end themselves."""
     draining: asyncio.Event = request.app.state.draining
     return draining
@@ -63,12 +63,10 @@ def get_draining(request: Request) -> asyncio.Event:
 DrainingDep = Annotated[asyncio.Event, Depends(get_draining)]
 
 
-async def current_identity(request: Request, edges: EdgesDep,
+async def current_identity(request: Request,
                            _doc: Annotated[object, Depends(_openapi_bearer)] = None) -> Identity:
-    """The verified caller. Identity headers a client sends are never looked at."""
-    token = bearer_token_from_request(request.headers.getlist("authorization"),
-                                      request.query_params)
-    return await edges.verifier.verify(token)
+    """The verified caller (AuthenticatedRoute verified it before the body was read)."""
+    return await authenticate(request)
 
 
 CurrentUser = Annotated[Identity, Depends(current_identity)]

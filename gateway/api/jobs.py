@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CurrentUser, DrainingDep, JobsDep, ListingDep
 from gateway.api.log_streams import log_response
+from gateway.api.routing import AuthenticatedRoute
 from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import Job, JobRequest
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=AuthenticatedRoute)
 
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Over quota (the problem says what is used and what is allowed)"},

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.api.routing import AuthenticatedRoute
 from gateway.config import QuotaLimits
 from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.quotas import Usage
 
-router = APIRouter(prefix="/v1", tags=["me"])
+router = APIRouter(prefix="/v1", tags=["me"], route_class=AuthenticatedRoute)
 
 
 class QuotaUse(BaseModel):

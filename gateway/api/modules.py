@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gateway.api.deps import CurrentUser, EdgesDep
+from gateway.api.routing import AuthenticatedRoute
 from gateway.catalog import Module
 from gateway.errors import NotFound
 from gateway.models import Page
 
-router = APIRouter(prefix="/v1/modules", tags=["modules"])
+router = APIRouter(prefix="/v1/modules", tags=["modules"], route_class=AuthenticatedRoute)
 
 
 @router.get("", response_model=Page[Module], summary="The module catalog",

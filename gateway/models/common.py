@@ -14,7 +14,8 @@ IMAGE_REFERENCE = re.compile(
     r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" lets a trailing newline in
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MODULE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ModuleName = Annotated[str, StringConstraints(pattern=MODULE_NAME_PATTERN)]
 
@@ -44,11 +45,29 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# Mesos keeps scalar resources to three decimals: less than this rounds to (almost) nothing,
+# which Marathon refuses and Chronos stores but no offer ever matches usefully.
+MIN_CPUS = 0.01
+
+
 class Hardware(Strict):
-    cpus: float = Field(1.0, gt=0, le=256, description="CPU shares (may be fractional).")
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    cpus: float = Field(1.0, ge=MIN_CPUS, le=256,
+                        description=f"CPU shares (may be fractional, at least {MIN_CPUS}).")
     memory: int = Field(4096, ge=128, le=1024 * 1024, description="Memory in MiB.")
     disk: int = Field(10240, ge=0, le=10 * 1024 * 1024, description="Disk in MiB.")
     gpus: int = Field(0, ge=0, le=16, strict=True, description="Whole GPUs (Mesos refuses fractions).")
+
+
+class HardwareView(BaseModel):
+    """Resources as the scheduler holds them: read back, so not held to the request bounds (an
+    operator may have edited the app or job in Marathon or Chronos)."""
+
+    cpus: float
+    memory: int = Field(description="Memory in MiB.")
+    disk: int = Field(description="Disk in MiB.")
+    gpus: int
 
 
 class Storage(Strict):
@@ -65,10 +84,15 @@ class Storage(Strict):
 
 def check_env(env: dict[str, str]) -> dict[str, str]:
     for name, value in env.items():
-        if not ENV_NAME.match(name):
+        if not ENV_NAME.fullmatch(name):
             raise ValueError(f"environment variable name {name!r} is not a valid shell name")
         if len(value) > 32 * 1024:
             raise ValueError(f"environment variable {name!r} is longer than 32 KiB")
+        if _CONTROL.search(value):
+            # A NUL ends the value early in the task's environment (C strings); other control
+            # characters only garble logs and terminals. Tab and line breaks stay allowed.
+            raise ValueError(f"environment variable {name!r} must not contain NUL or other "
+                             "control characters")
     return env
 
 
@@ -87,6 +111,6 @@ class Page(BaseModel, Generic[ItemT]):
 
 
 def check_image(image: str | None) -> str | None:
-    if image is not None and not IMAGE_REFERENCE.match(image):
+    if image is not None and not IMAGE_REFERENCE.fullmatch(image):
         raise ValueError("not a valid Docker image reference")
     return image

@@ -19,6 +19,7 @@ from pydantic import (
 from gateway.models.common import (
     EnvValue,
     Hardware,
+    HardwareView,
     ModuleName,
     ServiceKind,
     Storage,
@@ -26,7 +27,9 @@ from gateway.models.common import (
     check_image,
 )
 
-DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting"]
+# "unknown": the app as Marathon holds it cannot be read (status_reason says why).
+DeploymentStatus = Literal["waiting", "deploying", "running", "unhealthy", "failed", "deleting",
+                           "unknown"]
 LogStream = Literal["stdout", "stderr"]
 
 # ai4-papi refuses notebook passwords shorter than 9 characters; so do we.
@@ -126,7 +129,7 @@ class Deployment(BaseModel):
     module: str | None = None
     image: str
     service: ServiceKind
-    hardware: Hardware
+    hardware: HardwareView
     description: str = ""
     created_at: datetime | None = None
     status: DeploymentStatus

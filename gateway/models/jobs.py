@@ -17,16 +17,26 @@ from pydantic import (
     field_validator,
 )
 
-from gateway.models.common import EnvValue, Hardware, ModuleName, Storage, check_env, check_image
+from gateway.models.common import (
+    EnvValue,
+    Hardware,
+    HardwareView,
+    ModuleName,
+    Storage,
+    check_env,
+    check_image,
+)
 from gateway.models.schedules import EARLIEST_START, ScheduleError, check_zone, parse_schedule
 
-JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled"]
+# "unknown": the job as Chronos stores it cannot be read (status_reason says why).
+JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "disabled", "unknown"]
 RunState = Literal["staging", "running", "succeeded", "failed", "killed", "lost", "error"]
 
 # Chronos allows [A-Za-z0-9_.-]; a leading letter or digit keeps names readable in the CLI, and
 # the "gw-" prefix is how full job ids start, so a bare name never looks like one.
-JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-JobName = Annotated[str, StringConstraints(pattern=JOB_NAME.pattern)]
+# Always used with fullmatch: a "$" would let a trailing newline through.
+JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+JobName = Annotated[str, StringConstraints(pattern=rf"^{JOB_NAME.pattern}$")]
 MAX_PARENTS = 20
 MAX_FETCH = 20
 
@@ -106,9 +116,6 @@ class JobRequest(BaseModel):
     @field_validator("env")
     @classmethod
     def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
-        for value in env.values():
-            if "\x00" in value:
-                raise ValueError("environment values must not contain NUL characters")
         return check_env(env)
 
     @field_validator("timezone")
@@ -187,7 +194,7 @@ class Job(BaseModel):
     image: str | None = None
     command: str
     args: list[str] = Field(default_factory=list)
-    hardware: Hardware
+    hardware: HardwareView
     schedule: str | None = Field(None, description="As Chronos keeps it: the start moves to the "
                                                      "next run after every launch.")
     timezone: str | None = None

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 INFINITE = -1
@@ -107,7 +109,9 @@ class Schedule:
         return f"R{count}/{format_instant(self.start)}/{self.period.iso()}"
 
     def slot(self, index: int) -> datetime:
-        """The ``index``-th run time (0 is the start), as Joda's start.plus(period * index)."""
+        """The ``index``-th run time (0 is the start), as Joda's start.plus(period * index).
+
+        Raises ScheduleError for a slot past the year 9999, which Python cannot represent."""
         return add_period(self.start, self.period.times(index))
 
     def upcoming(self, now: datetime, limit: int) -> list[datetime]:
@@ -121,10 +125,13 @@ class Schedule:
         if self.count == 0 or limit <= 0:
             return runs
         runs.append(self.start)
-        index = _first_index_after(self, max(self.start, now))
-        while len(runs) < limit and (self.count == INFINITE or len(runs) < self.count):
-            runs.append(self.slot(index))
-            index += 1
+        try:
+            index = _first_index_after(self, max(self.start, now))
+            while len(runs) < limit and (self.count == INFINITE or len(runs) < self.count):
+                runs.append(self.slot(index))
+                index += 1
+        except ScheduleError:
+            pass  # the later slots lie past the year 9999: there are no more to show
         return runs
 
     def next_run(self, now: datetime) -> datetime | None:
@@ -183,7 +190,7 @@ def check_zone(name: str) -> ZoneInfo:
 
 
 def parse_period(text: str) -> Period:
-    match = _PERIOD.match(text)
+    match = _PERIOD.fullmatch(text)
     if not match:
         raise ScheduleError(f"period {text!r} is not an ISO 8601 period such as P1D or PT6H")
     values = {name: int(value) for name, value in match.groupdict().items()
@@ -202,7 +209,7 @@ def parse_period(text: str) -> Period:
 def parse_start(text: str, zone: ZoneInfo | None) -> datetime:
     """The start instant. With a zone, its wall-clock fields count and a written offset does not
     (what Chronos does); without one, the written offset counts and no offset means UTC."""
-    match = _START.match(text)
+    match = _START.fullmatch(text)
     if not match:
         raise ScheduleError(f"start {text!r} is not an ISO 8601 date-time such as "
                             "2026-12-01T02:00:00Z")
@@ -216,13 +223,24 @@ def parse_start(text: str, zone: ZoneInfo | None) -> datetime:
     if zone is not None:
         start = local.replace(tzinfo=zone)
         # A wall-clock time skipped by daylight saving does not survive a round trip through UTC.
-        if start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        if _in_range(lambda: start.astimezone(UTC).astimezone(zone)).replace(tzinfo=None) != local:
             raise ScheduleError(f"start {text!r} does not exist in {zone.key} (the clocks skip it)")
     else:
         start = local.replace(tzinfo=_offset(match["offset"]))
-    if start < EARLIEST_START:
+    if _in_range(lambda: start < EARLIEST_START):
         raise ScheduleError("the start must be after 1970-01-01T00:00:00Z")
     return start
+
+
+T = TypeVar("T")
+
+
+def _in_range(compute: Callable[[], T]) -> T:
+    """``compute()``, with date arithmetic past the year 9999 reported as a ScheduleError."""
+    try:
+        return compute()
+    except (OverflowError, ValueError):
+        raise ScheduleError("the schedule reaches past the year 9999") from None
 
 
 def _offset(text: str | None) -> timezone:
@@ -239,7 +257,7 @@ def _offset(text: str | None) -> timezone:
 def parse_schedule(text: str, zone_name: str | None, now: datetime) -> Schedule:
     """Parse ``R[n]/<start>/<period>``; an empty start means ``now``. The result is in the zone
     (UTC when none is given)."""
-    match = _SCHEDULE.match(text.strip())
+    match = _SCHEDULE.fullmatch(text.strip())
     if not match:
         raise ScheduleError(f"{text!r} is not an ISO 8601 repeating interval R[n]/<start>/<period>, "
                             "e.g. R/2026-12-01T02:00:00Z/P1D")
@@ -250,13 +268,17 @@ def parse_schedule(text: str, zone_name: str | None, now: datetime) -> Schedule:
     period = parse_period(match["period"])
     start = parse_start(match["start"], zone) if match["start"] else now
     target = zone or ZoneInfo("UTC")
-    return Schedule(count, start.astimezone(target), period, target.key)
+    schedule = Schedule(count, _in_range(lambda: start.astimezone(target)), period, target.key)
+    # Chronos moves the start to the next slot after each launch; a slot the gateway cannot
+    # compute would make the stored job unreadable (and it is no sensible schedule anyway).
+    schedule.slot(1)
+    return schedule
 
 
 def read_schedule(text: str, zone_name: str) -> Schedule | None:
     """A schedule as stored by Chronos (lenient: None when it cannot be read)."""
     try:
-        match = _SCHEDULE.match(text.strip())
+        match = _SCHEDULE.fullmatch(text.strip())
         if not match or not match["start"]:
             return None
         zone = check_zone(zone_name or "UTC")
@@ -268,7 +290,7 @@ def read_schedule(text: str, zone_name: str) -> Schedule | None:
 
 
 def _read_period(text: str) -> Period:
-    match = _PERIOD.match(text)
+    match = _PERIOD.fullmatch(text)
     if not match:
         raise ScheduleError(text)
     values = {name: int(value) for name, value in match.groupdict().items()
@@ -279,6 +301,10 @@ def _read_period(text: str) -> Period:
 def add_period(moment: datetime, period: Period) -> datetime:
     """Joda's DateTime.plus(Period) in the moment's zone: date fields move the wall clock,
     time fields move the instant."""
+    return _in_range(lambda: _plus(moment, period))
+
+
+def _plus(moment: datetime, period: Period) -> datetime:
     zone = moment.tzinfo
     local = moment.replace(tzinfo=None)
     months = local.month - 1 + period.months + 12 * period.years

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.models import Deployment, DeploymentStatus, Hardware, Task
+from gateway.models import Deployment, DeploymentStatus, Task
+from gateway.models.common import HardwareView
 from gateway.translation.deployments import DEPLOYMENT_LABEL, OWNER_LABEL
 
 # Marathon's NoOfferMatchReason values (mesos/NoOfferMatchReason.scala), as sentences.
@@ -48,7 +49,7 @@ def deployment_from_app(app: dict[str, Any], *, lb_host: str,
         service="jupyter" if service == "jupyter" else "deepaas",
         # What Marathon holds, unvalidated: the request bounds apply to asking, not to reading
         # back an app an operator may have edited in Marathon.
-        hardware=Hardware.model_construct(
+        hardware=HardwareView(
             cpus=float(app.get("cpus", 1)), memory=int(app.get("mem", 128)),
             disk=int(app.get("disk", 0)), gpus=int(app.get("gpus", 0))),
         description=labels.get("gateway.description", ""),
@@ -143,3 +144,15 @@ def _task(task: dict[str, Any]) -> Task:
     healthy = all(r.get("alive") for r in results) if results else None
     return Task(id=task.get("id", ""), host=task.get("host"), state=task.get("state", "UNKNOWN"),
                 started_at=task.get("startedAt"), healthy=healthy)
+
+
+def unreadable_deployment(app: dict[str, Any]) -> Deployment:
+    """What can be said of an app whose shape the gateway cannot read: its id and owner."""
+    labels = app.get("labels")
+    labels = labels if isinstance(labels, dict) else {}
+    return Deployment(
+        id=str(labels.get(DEPLOYMENT_LABEL) or str(app.get("id", "")).rsplit("/", 1)[-1]),
+        owner=str(labels.get(OWNER_LABEL, "")), image="", service="deepaas",
+        hardware=HardwareView(cpus=0.0, memory=0, disk=0, gpus=0), status="unknown",
+        status_reason="Marathon holds this deployment in a form the gateway cannot read; "
+                      "delete it and deploy again.")

@@ -8,6 +8,7 @@ IVs) and clocks are passed in by the caller. Reading apps back is in ``deploymen
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,10 @@ KIND_LABEL = "gateway.kind"
 DEPLOYMENT_LABEL = "gateway.deployment"
 IDEMPOTENCY_LABEL = "gateway.idempotency"
 FINGERPRINT_LABEL = "gateway.request"
+# "<per-deployment key>:<HMAC of the request's secrets under it>" (hex): a retry with the same
+# Idempotency-Key but another password must not be replayed, and a plain digest of a password
+# would let anyone who reads the labels try guesses against it without the app's own key.
+SECRETS_LABEL = "gateway.secrets"
 
 
 def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
@@ -90,6 +95,28 @@ def request_fingerprint(request: DeploymentRequest) -> str:
     return _digest("request", canonical, length=32)
 
 
+def secrets_digest(request: DeploymentRequest, key: bytes) -> str:
+    """``key:hmac`` over the request's secrets, for SECRETS_LABEL."""
+    secrets = json.dumps([
+        request.jupyter_password.get_secret_value() if request.jupyter_password else None,
+        request.storage.rclone_password.get_secret_value() if request.storage else None,
+    ], separators=(",", ":"))
+    return key.hex() + ":" + hmac.new(key, secrets.encode(), hashlib.sha256).hexdigest()
+
+
+def same_secrets(request: DeploymentRequest, label: str | None) -> bool:
+    """Whether ``request`` carries the secrets whose digest ``label`` holds (no label: an app
+    made before the label existed, where nothing can be compared)."""
+    if not label:
+        return True
+    key, _, _ = label.partition(":")
+    try:
+        expected = secrets_digest(request, bytes.fromhex(key))
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, label)
+
+
 def vhost_for(port_name: str, deployment_id: str, domain: str) -> str:
     return f"{port_name}-{deployment_id}.{domain}".lower()
 
@@ -104,6 +131,7 @@ def marathon_app_for(
     created_at: datetime,
     rclone_password_obscured: str | None = None,
     idempotency_key: str | None = None,
+    secrets_key: bytes | None = None,
     vhost_domain: str = "",
 ) -> dict[str, Any]:
     """The Marathon app for a request already passed through :func:`resolve_deployment`."""
@@ -141,6 +169,8 @@ def marathon_app_for(
         labels["gateway.description"] = request.description
     if idempotency_key is not None:
         labels[IDEMPOTENCY_LABEL] = idempotency_label(identity.owner, idempotency_key)
+    if secrets_key is not None:
+        labels[SECRETS_LABEL] = secrets_digest(request, secrets_key)
     if vhost_domain:
         for index, name in enumerate(templates.ports):
             labels[f"HAPROXY_{index}_VHOST"] = vhost_for(name, deployment_id, vhost_domain)

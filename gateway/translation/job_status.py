@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.models.common import Hardware
+from gateway.models.common import HardwareView
 from gateway.models.jobs import Job, JobStatus, Run, RunState, StorageView
 from gateway.models.schedules import read_schedule
 from gateway.translation.jobs import META_ENV, RCLONE_ENV, split_chronos_name
@@ -152,7 +152,7 @@ def job_view(job: dict[str, Any], *, live_state: str, runs: list[Run], now: date
         id=name, name=bare_name, owner=owner, module=meta.get("module"),
         image=image, command=str(meta.get("command") or job.get("command", "")),
         args=[str(a) for a in meta.get("args") or []],
-        hardware=Hardware.model_construct(
+        hardware=HardwareView(
             cpus=float(job.get("cpus") or 0), memory=int(job.get("mem") or 0),
             disk=int(job.get("disk") or 0),
             gpus=int(job.get("gpus") or 0) if gpus_supported else 0),
@@ -170,3 +170,14 @@ def job_view(job: dict[str, Any], *, live_state: str, runs: list[Run], now: date
         last_success=parse_time(job.get("lastSuccess")),
         last_error=parse_time(job.get("lastError")), runs=runs)
 
+
+
+def unreadable_job(job: dict[str, Any]) -> Job:
+    """What can be said of a job whose stored shape the gateway cannot read: its name."""
+    name = str(job.get("name", ""))
+    owner, bare_name = split_chronos_name(name) or ("", name)
+    return Job(id=name, name=bare_name, owner=owner, command="",
+               hardware=HardwareView(cpus=0.0, memory=0, disk=0, gpus=0),
+               status="unknown",
+               status_reason="Chronos holds this job in a form the gateway cannot read; delete "
+                             "it and submit it again.")

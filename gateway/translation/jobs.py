@@ -100,11 +100,11 @@ def job_schedule(request: JobRequest, now: datetime) -> Schedule | None:
         return Schedule(1, now.astimezone(UTC), RUN_ONCE_PERIOD, "UTC")
     try:
         schedule = parse_schedule(request.schedule, request.timezone, now)
+        # Allow a little slack so "start now" written by a script a moment ago still means now.
+        return schedule.skipped_forward(now - timedelta(seconds=5))
     except ScheduleError as exc:
         raise InvalidInput(f"The schedule is not valid: {exc}.",
                            [{"field": "schedule", "message": str(exc)}]) from None
-    # Allow a little slack so "start now" written by a script a moment ago still means now.
-    return schedule.skipped_forward(now - timedelta(seconds=5))
 
 
 def shell_command(command: str, args: list[str]) -> str:

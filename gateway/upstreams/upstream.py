@@ -120,6 +120,15 @@ class UpstreamClient:
             if slow or not (idempotent or never_sent):
                 raise self._unavailable("its leader did not answer",
                                         maybe_applied=not (idempotent or never_sent)) from None
+            if not never_sent:
+                # The connection was made and the answer lost on the way (dropped mid-answer):
+                # the leader lives, so a call safe to repeat goes again now, to whoever leads,
+                # instead of waiting out a failover that is not happening.
+                log.info("%s answer from %s lost (%s); asking again", self.scheduler, leader.url,
+                         type(exc).__name__)
+                return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
+                                                method, path, params, json, idempotent,
+                                                self._failover_deadline())
             log.info("%s leader %s unreachable (%s); waiting for the next", self.scheduler,
                      leader.url, type(exc).__name__)
         else:

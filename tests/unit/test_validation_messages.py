@@ -43,7 +43,7 @@ def test_no_message_speaks_pydantic_or_shows_a_pattern(model, body):
 
 def test_each_kind_of_mistake_gets_its_own_sentence():
     messages = {e["field"]: e["message"] for e in _errors(*BAD_BODIES[0])}
-    assert messages["hardware.cpus"] == "must be greater than 0"
+    assert messages["hardware.cpus"] == "must be at least 0.01"  # Mesos keeps three decimals
     assert messages["hardware.memory"] == "must be a whole number"
     assert messages["hardware.gpus"] == "must be a whole number"
     assert messages["hardware.disk"] == "must be at least 0"
