@@ -16,10 +16,13 @@ APT_PACKAGES := zookeeper rclone haproxy jq apache2 libapache2-mod-auth-openidc 
 	docker-compose prometheus
 # A real OpenID provider for the auth tests (oidc-provider-mock), which needs Python 3.12: it gets
 # its own environment, run by the tests as a subprocess.
+# What `make bench` compares the gateway with and drives it by: wrk (load), Apache with
+# mod_auth_openidc (the seed's setup in front of Marathon).
+BENCH_PACKAGES := wrk apache2 libapache2-mod-auth-openidc
 OP_VENV ?= .venv-op
 OP_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: dev test lint typecheck unit system-packages constraints clean
+.PHONY: dev test lint typecheck unit system-packages constraints bench-packages bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +39,20 @@ $(OP_VENV)/.installed:
 dev: $(BIN)/.installed
 	$(BIN)/gateway dev $(ARGS)
 
-system-packages:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+system-packages bench-packages: PACKAGES = $(if $(filter bench-packages,$@),$(BENCH_PACKAGES),$(APT_PACKAGES))
+system-packages bench-packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:" $$missing; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# The read path side by side (bench/read_path.py): prints figures, starts everything itself.
+# Options, e.g. make bench ARGS="--duration 5 --others 10,1000 --profile /tmp/profile"
+bench: $(BIN)/.installed bench-packages
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.read_path $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check gateway simcluster tests bench

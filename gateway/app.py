@@ -4,6 +4,7 @@ and the services, once (gateway/services.py)."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -16,7 +17,9 @@ from gateway import __version__
 from gateway.api import capacity as capacity_api
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
 from gateway.api.body_limit import BodyLimitMiddleware
+from gateway.api.list_front import DeploymentListFront
 from gateway.api.openapi import install_openapi
+from gateway.api.rendered import RenderedLists
 from gateway.auth import TokenVerifier
 from gateway.capacity import ClusterCapacity
 from gateway.catalog_files import load_job_templates, load_module_catalog, load_service_templates
@@ -31,6 +34,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.problems import install_problem_handlers
 from gateway.quota_locks import LocalQuotaLock, QuotaLock, ZooKeeperQuotaLock, ZooKeeperSession
 from gateway.quotas import Quotas
+from gateway.read_view import ReadView
 from gateway.readiness import Reachability
 from gateway.request_context import RequestContextMiddleware, send_request_id
 from gateway.upstreams.chronos import ChronosClient, chronos_has_no_leader
@@ -50,6 +54,12 @@ def _quota_lock(settings: Settings, leaders: LeaderSource) -> QuotaLock:
                                   timeout=settings.quota_lock_timeout)
     # Without ZooKeeper the lock only serialises this process: run a single replica then.
     return LocalQuotaLock(settings.quota_lock_timeout)
+
+
+# FastAPI 0.165+ asks the OpenTelemetry providers on every request whether to trace it (reading
+# the environment each time); the gateway reports through its own Prometheus metrics instead.
+_NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                 if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
 def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
@@ -110,7 +120,12 @@ def create_app(settings: Settings | None = None, *,
             chronos = ChronosClient(upstream(
                 "chronos", chronos_has_no_leader,
                 credentials=_credentials(conf.chronos_user, conf.chronos_password),
-            )) if conf.chronos_url or conf.zk_hosts else None
+            ), listing_ttl=conf.chronos_cache_ttl) if conf.chronos_url or conf.zk_hosts else None
+            # The read view follows Marathon from here on; reads ask Marathon until it is live.
+            read_view = ReadView(marathon, leaders, group=conf.marathon_group,
+                                 resync_every=conf.read_view_resync)
+            opened.push_async_callback(read_view.stop)
+            await read_view.start()
             quotas = Quotas(conf, _quota_lock(conf, leaders))
             opened.push_async_callback(quotas.lock.stop)
             await quotas.lock.start()
@@ -118,7 +133,7 @@ def create_app(settings: Settings | None = None, *,
                                        chronos=chronos)
             deployments_service = Deployments(
                 settings=conf, marathon=marathon, mesos=mesos, catalog=catalog,
-                templates=templates, quotas=quotas, capacity=capacity)
+                templates=templates, quotas=quotas, capacity=capacity, view=read_view)
             quotas.register_usage("deployments", deployments_service.usage)
             jobs_service = Jobs(
                 settings=conf, chronos=chronos, mesos=mesos, catalog=catalog, templates=templates,
@@ -130,7 +145,7 @@ def create_app(settings: Settings | None = None, *,
                 settings=conf, http=http, leaders=leaders,
                 verifier=TokenVerifier(conf, http), marathon=marathon, templates=templates,
                 catalog=catalog, mesos=mesos, quotas=quotas, chronos=chronos,
-                job_templates=job_templates, capacity=capacity,
+                job_templates=job_templates, capacity=capacity, read_view=read_view,
                 reachability=Reachability(conf, http, leaders))
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
@@ -141,13 +156,18 @@ def create_app(settings: Settings | None = None, *,
                 "with OpenID Connect bearer tokens.",
         version=__version__,
         lifespan=lifespan,
+        **_NO_TELEMETRY,  # type: ignore[arg-type]
     )
+    app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)
     app.state.metrics.watch(lambda: getattr(app.state, "edges", None))
     # Set when the server starts draining (gateway.serving.DrainingServer): log follows end.
     app.state.draining = asyncio.Event()
     # Inside the request context, so a refused body is logged and counted like any answer.
     app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
+    # Inside the request context (the lists it answers get their id, access line and metrics)
+    # and outside the rest: a list answered from rendered bytes skips everything else.
+    app.add_middleware(DeploymentListFront, root=app)
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     install_problem_handlers(app)
     install_openapi(app)

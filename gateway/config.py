@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         1024 * 1024, ge=1024,
         description="Largest request body accepted, in bytes; larger ones get 413 before they are read.",
     )
+    read_view_resync: float = Field(
+        300.0, gt=0, description="Seconds between full re-reads of Marathon by the read view "
+        "(the in-memory copy of the deployments kept current by Marathon's event stream).")
+    chronos_cache_ttl: float = Field(
+        1.0, ge=0, description="Seconds Chronos' job list and summary are reused by reads "
+        "(one refresh in flight at a time); 0: every read asks Chronos.")
     chronos_gpus: bool = Field(
         False, description="Whether the Chronos build has the GPU patch (PR #810) enabled."
     )

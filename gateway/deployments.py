@@ -3,6 +3,10 @@
 Creation is admitted by the owner's quota (``Quotas.admit``); an Idempotency-Key names the app
 deterministically, so a retried POST finds (or, racing, collides with) the app of the first
 attempt instead of creating a second one. See gateway/services.py for the contract.
+
+Lists and gets are served from the read view (gateway/read_view/) while it is live, without
+asking Marathon, and from Marathon otherwise. Every change made here is written into the view
+before the call returns, so the caller's next read on this replica shows it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.models.deployments import DeploymentChange
 from gateway.quotas import Quotas, Usage
 from gateway.rclone import obscure
+from gateway.read_view import ReadView
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
 from gateway.translation import deployment_changes as changes
@@ -40,7 +45,9 @@ from gateway.upstreams.mesos import MesosClient, Sandbox
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_MAX = 255
-# Inside the class ``list`` is the verb every service has, so these are named out here.
+# Inside the class ``list`` is the verb every service has, so these are named out here. An app
+# with its launch-queue entry (None when it has none, or it was not read):
+Listed = list[tuple[dict[str, Any], dict[str, Any] | None]]
 Apps = list[dict[str, Any]]
 DeploymentViews = list[Deployment]
 
@@ -54,7 +61,8 @@ class Created:
 class Deployments:
     def __init__(self, *, settings: Settings, marathon: MarathonClient, mesos: MesosClient | None,
                  catalog: ModuleCatalog, templates: ServiceTemplates, quotas: Quotas,
-                 capacity: ClusterCapacity | None = None, clock: Clock = utc_now) -> None:
+                 view: ReadView | None = None, capacity: ClusterCapacity | None = None,
+                 clock: Clock = utc_now) -> None:
         self._settings = settings
         self._now = clock
         self._catalog = catalog
@@ -62,6 +70,7 @@ class Deployments:
         self._mesos = mesos
         self._templates = templates
         self._quotas = quotas
+        self._read_view = view
         self._capacity = capacity
         self._main_ports: dict[str, str] = {kind: s.main_port for kind, s in templates.services.items()}
 
@@ -121,6 +130,8 @@ class Deployments:
             except UpstreamUnavailable:
                 await self._forget(app["id"])
                 raise
+        if self._read_view is not None:
+            self._read_view.record(created)
         return Created(self._view(created), replayed=False)
 
     async def _replay(self, resolved: DeploymentRequest, identity: Identity,
@@ -136,7 +147,7 @@ class Deployments:
                 "This Idempotency-Key was already used for a different request.",
                 [{"field": "Idempotency-Key", "message": "reused with a different body"}])
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
-        [view] = await self._views([app], queue)
+        [view] = await self._views([(app, queue.get(app["id"]))])
         return Created(view, replayed=True)
 
     async def _forget(self, app_id: str) -> None:
@@ -151,25 +162,45 @@ class Deployments:
 
     async def list(self, identity: Identity, *, everyone: bool, limit: int,
                    cursor: str | None) -> Page[Deployment]:
-        if everyone and not identity.is_admin:
-            raise Forbidden("Only administrators may list everyone's deployments.")
-        selector = (specs.all_deployments_selector() if everyone
-                    else specs.owner_selector(identity.owner))
+        owner = _listed_owner(identity, everyone)
+        view = self._live_view()
+        listed: list[tuple[dict[str, Any], dict[str, Any] | None]]
+        if view is not None:
+            listed = view.table.apps_of(owner)
+        else:
+            selector = specs.owner_selector(owner) if owner else specs.all_deployments_selector()
+            listed = [(app, None) for app in await self._marathon.list_apps(selector)]
         # Sorted by what the cursor compares: the deployment id, not the full app id, whose
         # group prefix may differ (apps made under an earlier GATEWAY_MARATHON_GROUP).
-        apps = sorted(await self._marathon.list_apps(selector), key=_deployment_id)
+        listed.sort(key=lambda pair: _deployment_id(pair[0]))
         if cursor:
-            apps = [a for a in apps if _deployment_id(a) > cursor]
-        page, more = apps[:limit], len(apps) > limit
-        queue = await self._marathon.queue() if any(not a.get("tasksRunning") for a in page) else {}
-        items = await self._views(page, queue)
+            listed = [pair for pair in listed if _deployment_id(pair[0]) > cursor]
+        page, more = listed[:limit], len(listed) > limit
+        if view is None and any(not app.get("tasksRunning") for app, _ in page):
+            queue = await self._marathon.queue()
+            page = [(app, queue.get(app["id"])) for app, _ in page]
+        items = await self._views(page)
         return Page[Deployment](items=items, next=items[-1].id if more else None)
 
+    def list_tag(self, identity: Identity, *, everyone: bool) -> str | None:
+        """A version of what ``list`` would return, which changes whenever that does; None
+        when it cannot be known without asking Marathon (the read view is not live)."""
+        owner = _listed_owner(identity, everyone)
+        view = self._live_view()
+        return None if view is None else view.tag(owner)
+
     async def get(self, deployment_id: str, identity: Identity) -> Deployment:
+        view = self._live_view()
+        if view is not None:
+            found = view.table.get(self._app_id(deployment_id))
+            if found is None or not _may_see(found[0], identity):
+                raise NotFound("No such deployment.")
+            [deployment] = await self._views([found])
+            return deployment
         app = await self._owned_app(deployment_id, identity)
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
-        [view] = await self._views([app], queue)
-        return view
+        [deployment] = await self._views([(app, queue.get(app["id"]))])
+        return deployment
 
     async def usage(self, owner: str) -> Usage:
         """Quota usage source: every app of the owner holds or waits for its resources."""
@@ -188,6 +219,7 @@ class Deployments:
             app = await self._owned_app(deployment_id, identity)
             entry.upstream_id = app["id"]
             await self._marathon.delete_app(app["id"])
+        await self._refresh_view(app["id"])
 
     async def change(self, deployment_id: str, change: DeploymentChange,
                      identity: Identity) -> Deployment:
@@ -208,6 +240,7 @@ class Deployments:
                     await self._quotas.check(identity, "deployments", hardware,
                                              replacing=Usage(held.cpus, held.memory, held.gpus, 1))
                 await self._marathon.update_app(str(app["id"]), update)
+        await self._refresh_view(app["id"])
         return await self.get(deployment_id, identity)
 
     async def restart(self, deployment_id: str, identity: Identity) -> Deployment:
@@ -215,6 +248,7 @@ class Deployments:
             app = await self._owned_app(deployment_id, identity)
             entry.upstream_id = app["id"]
             await self._marathon.restart_app(app["id"])
+        await self._refresh_view(app["id"])
         return await self.get(deployment_id, identity)
 
     async def logs(self, deployment_id: str, identity: Identity, *, stream: LogStream,
@@ -262,10 +296,10 @@ class Deployments:
             log.warning("cannot read Marathon app %r", app.get("id"), exc_info=True)
             return status.unreadable_deployment(app)
 
-    async def _views(self, apps: Apps, queue: dict[str, dict[str, Any]]) -> DeploymentViews:
-        crashes = await self._crashes([a for a in apps if a.get("lastTaskFailure")
-                                       and not a.get("tasksRunning")])
-        return [self._view(a, queue.get(a["id"]), crashes.get(a["id"])) for a in apps]
+    async def _views(self, listed: Listed) -> DeploymentViews:
+        crashes = await self._crashes([app for app, _ in listed if app.get("lastTaskFailure")
+                                       and not app.get("tasksRunning")])
+        return [self._view(app, entry, crashes.get(str(app.get("id")))) for app, entry in listed]
 
     async def _crashes(self, apps: Apps) -> dict[str, int]:
         """Failures in a row of each crashed app, from the Mesos master's finished tasks."""
@@ -283,22 +317,43 @@ class Deployments:
         return counts
 
     async def _owned_app(self, deployment_id: str, identity: Identity) -> dict[str, Any]:
-        # Ids are checked before they reach a URL; another user's app is "not found" too.
-        if not specs.is_deployment_id(deployment_id):
-            raise NotFound("No such deployment.")
-        app = await self._marathon.get_app(
-            specs.marathon_app_id(self._settings.marathon_group, deployment_id))
-        labels = (app or {}).get("labels") or {}
-        if app is None or not isinstance(labels, dict) or \
-                labels.get(specs.KIND_LABEL) != "deployment" or \
-                not identity.may_act_for(str(labels.get(specs.OWNER_LABEL))):
+        app = await self._marathon.get_app(self._app_id(deployment_id))
+        if app is None or not _may_see(app, identity):
             raise NotFound("No such deployment.")
         return app
+
+    def _app_id(self, deployment_id: str) -> str:
+        # Ids are checked before they reach a URL (or the view); another user's app is "not
+        # found" too.
+        if not specs.is_deployment_id(deployment_id):
+            raise NotFound("No such deployment.")
+        return specs.marathon_app_id(self._settings.marathon_group, deployment_id)
+
+    def _live_view(self) -> ReadView | None:
+        view = self._read_view
+        return view if view is not None and view.live else None
+
+    async def _refresh_view(self, app_id: str) -> None:
+        if self._read_view is not None:
+            await self._read_view.refresh(app_id)
 
 
 def _task_prefix(app: dict[str, Any]) -> str:
     """How Marathon's Mesos task ids of this app start."""
     return str(app["id"]).lstrip("/").replace("/", "_") + "."
+
+
+def _listed_owner(identity: Identity, everyone: bool) -> str | None:
+    """Whose deployments a list shows: the caller's, or everyone's (None) for an admin."""
+    if everyone and not identity.is_admin:
+        raise Forbidden("Only administrators may list everyone's deployments.")
+    return None if everyone else identity.owner
+
+
+def _may_see(app: dict[str, Any], identity: Identity) -> bool:
+    labels = app.get("labels") or {}
+    return isinstance(labels, dict) and labels.get(specs.KIND_LABEL) == "deployment" and \
+        identity.may_act_for(str(labels.get(specs.OWNER_LABEL)))
 
 
 def _deployment_id(app: dict[str, Any]) -> str:

@@ -50,6 +50,13 @@ class DevStack:
         self.issuer: DevIssuer | None = None
         self.info: DevInfo | None = None
 
+    @property
+    def sim(self) -> SimCluster:
+        """The running simulated cluster (tests and benches reach behind the gateway with it)."""
+        if self._sim is None:
+            raise RuntimeError("the stack is not running")
+        return self._sim
+
     async def __aenter__(self) -> DevInfo:
         try:
             return await self._start()

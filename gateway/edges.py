@@ -19,6 +19,7 @@ from gateway.deployments import Deployments
 from gateway.discovery import LeaderSource
 from gateway.jobs import Jobs
 from gateway.quotas import Quotas
+from gateway.read_view import ReadView
 from gateway.readiness import Reachability
 from gateway.translation.job_templates import JobTemplates
 from gateway.upstreams.chronos import ChronosClient
@@ -41,6 +42,7 @@ class Edges:
     capacity: ClusterCapacity | None = None
     reachability: Reachability | None = None
     job_templates: JobTemplates = field(default_factory=JobTemplates)
+    read_view: ReadView | None = None
 
 
 @dataclass(frozen=True)

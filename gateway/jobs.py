@@ -144,9 +144,8 @@ class Jobs:
                    cursor: str | None) -> Page[Job]:
         if everyone and not identity.is_admin:
             raise Forbidden("Only administrators may list everyone's jobs.")
-        summary = await self._chronos.summary()  # first, as in get()
-        jobs = sorted((j for j in await self._chronos.list_jobs() if self._visible(j, identity,
-                                                                                   everyone)),
+        summary, listed = await self._chronos.listing()
+        jobs = sorted((j for j in listed if self._visible(j, identity, everyone)),
                       key=lambda j: str(j["name"]))
         if cursor:
             jobs = [j for j in jobs if str(j["name"]) > cursor]
@@ -158,7 +157,7 @@ class Jobs:
         name = self._owned_name(job_id, identity)
         # The live state first: the job read after it is at least as new, so a run the summary
         # no longer shows running is already counted in it (never "succeeded" with 0 successes).
-        summary = await self._chronos.summary()
+        summary = (await self._chronos.listing()).summary
         job = await self._fetch(name)
         return self._view(job, live_state=_state(summary, job), runs=await self._runs(job))
 

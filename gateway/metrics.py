@@ -48,6 +48,7 @@ class GatewayMetrics:
             ["scheduler", "route"], registry=self.registry, buckets=_LATENCY_BUCKETS)
         self._edges = _EdgesCollector(version)
         self.registry.register(self._edges)
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def watch(self, edges: Callable[[], Edges | None]) -> None:
         """Read the edges' state at scrape time (None before the lifespan built them)."""
@@ -60,8 +61,15 @@ class GatewayMetrics:
         # made-up methods would each add a time series.
         method = scope.get("method", "")
         method = method if method in _METHODS else "other"
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            # Looked up once per method, route and status (a few dozen): labels() takes a
+            # lock and checks its values on every call.
+            series = self._series[method, route, status] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     def observe_upstream(self, scheduler: str, method: str, route: str, outcome: str,
                          seconds: float) -> None:

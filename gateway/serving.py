@@ -44,6 +44,18 @@ class DrainingServer(uvicorn.Server):
             self._on_draining()
         await super().shutdown(sockets)
 
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # Once done, uvicorn raises again the signal that stopped it, which ends the process
+        # without logging's flush at exit: log lines still waiting (a batched handler, see
+        # gateway/log_setup.py) are written first.
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                for handler in logging.getLogger().handlers:
+                    handler.flush()
+
 
 class EmbeddedServer(DrainingServer):
     """A uvicorn server that leaves signal handling to its owner, so several share one loop."""
@@ -54,7 +66,8 @@ class EmbeddedServer(DrainingServer):
                  shutdown_timeout: int | None = 5) -> None:
         super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
                                         access_log=False, lifespan="on", log_config=None,
-                                        timeout_graceful_shutdown=shutdown_timeout),
+                                        timeout_graceful_shutdown=shutdown_timeout,
+                                        http="httptools"),
                          on_draining)
         self._socket = sock or bind_socket(host, port)
         self._task: asyncio.Task[None] | None = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, ListingDep
 from gateway.api.log_streams import log_response
+from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
 from gateway.api.routing import AuthenticatedRoute
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.models.deployments import DeploymentChange
@@ -40,11 +41,21 @@ async def create_deployment(
 
 
 @router.get("", response_model=Page[Deployment], summary="The caller's deployments",
-            responses=_PROBLEMS)
+            description="Carries an `ETag`; sending it back in `If-None-Match` gets `304` while "
+                        "the list is unchanged.",
+            responses={304: {"description": "Unchanged since the ETag sent"}, **_PROBLEMS})
 async def list_deployments(
-    user: CurrentUser, deployments: DeploymentsDep, page: ListingDep,
-) -> Page[Deployment]:
-    return await deployments.list(user, everyone=page.everyone, limit=page.limit, cursor=page.cursor)
+    request: Request, user: CurrentUser, deployments: DeploymentsDep, page: ListingDep,
+    lists: Annotated[RenderedLists, Depends(rendered_lists)],
+) -> Response:
+    tag = deployments.list_tag(user, everyone=page.everyone)
+
+    async def listed() -> Page[Deployment]:
+        return await deployments.list(user, everyone=page.everyone, limit=page.limit,
+                                      cursor=page.cursor)
+
+    key = None if tag is None else deployment_list_key(tag, page.limit, page.cursor)
+    return await lists.answer(request, key, listed)
 
 
 @router.get("/{deployment_id}", response_model=Deployment, summary="One deployment",

@@ -1,6 +1,8 @@
 """Annotated dependencies shared by the routers: the edges, the services, the caller, paging.
 
 The services are built once, in the lifespan; see gateway/services.py for the contract.
+Dependencies are ``async def`` even when they never wait: FastAPI runs a plain ``def`` one in a
+worker thread, a thread hop per dependency per request.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from gateway.jobs import Jobs
 _openapi_bearer = HTTPBearer(auto_error=False, description="An access token from a trusted issuer.")
 
 
-def get_edges(request: Request) -> Edges:
+async def get_edges(request: Request) -> Edges:
     edges: Edges = request.app.state.edges
     return edges
 
@@ -37,11 +39,11 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_deployments(request: Request) -> Deployments:
+async def get_deployments(request: Request) -> Deployments:
     return get_services(request).deployments
 
 
-def get_jobs(request: Request) -> Jobs:
+async def get_jobs(request: Request) -> Jobs:
     jobs = get_services(request).jobs
     if jobs is None:
         raise UpstreamUnavailable("Jobs need Chronos, which is not configured.", retry_after=None)
@@ -52,7 +54,7 @@ DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
-def get_draining(request: Request) -> asyncio.Event:
+async def get_draining(request: Request) -> asyncio.Event:
     """Set once the server shuts down: open log follows end themselves."""
     draining: asyncio.Event = request.app.state.draining
     return draining
@@ -79,7 +81,7 @@ class Listing:
     cursor: str | None
 
 
-def listing(
+async def listing(
     all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]

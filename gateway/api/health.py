@@ -7,6 +7,10 @@ ZooKeeper is
 briefly unreachable the gateway stays ready with the last known leaders (most calls still work,
 and taking every replica out of the load balancer at once would turn a ZooKeeper blip into an
 outage) and says so.
+
+The read view (gateway/read_view/) is reported as ``read_view``. While it is not live, reads go
+to Marathon: slower but correct, so the replica stays ready (200) and says ``"degraded": true``
+with the reason, rather than leaving the load balancer with fewer replicas for a slower path.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ async def readyz(edges: EdgesDep) -> JSONResponse:
                             "not_configured": [name for name in SCHEDULERS if name not in used],
                             **status}
     details = [status["detail"]] if status.get("detail") else []
+    if edges.read_view is not None:
+        view = body["read_view"] = edges.read_view.status()
+        body["degraded"] = view["state"] != "live"
+        if body["degraded"]:
+            details.append(f"Reads go to Marathon: the read view is {view['state']} "
+                           f"({view.get('problem', 'unknown')}).")
     if missing:
         leaders = status.get("leaders", {})
         reasons = [f"{name} ({leaders[name]['problem']})"

@@ -63,6 +63,17 @@ class TokenVerifier:
             raise
         return identity
 
+    def verified_before(self, token: str) -> Identity | None:
+        """The caller behind a token already verified and still cached (no signature check,
+        no waiting), or None; 403 if not allowed in (not counted: ``verify`` counts it when
+        the request goes on to the route)."""
+        cached = self.cache.get(token, self._wall_clock())
+        if cached is None:
+            return None
+        identity, complete = cached
+        self.policy.authorize(identity, groups_unavailable=not complete)
+        return identity
+
     async def _verify_once(self, token: str) -> tuple[Identity, bool]:
         # Parallel requests with one new token share one verification (and userinfo call).
         key = token_digest(token)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
 from gateway.errors import NotFound, UpstreamError
+from gateway.upstreams.shared_read import SharedRead
 from gateway.upstreams.upstream import UpstreamClient
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,30 @@ def chronos_message(response: httpx.Response) -> str:
     return first[:300]
 
 
+class Listing(NamedTuple):
+    """Every job's live state (by name), and every job, read in that order: a job is at least
+    as new as its state, so a run the summary no longer shows running is counted in the job."""
+
+    summary: dict[str, dict[str, Any]]
+    jobs: list[dict[str, Any]]
+
+
 class ChronosClient:
-    def __init__(self, upstream: UpstreamClient, *, appear_timeout: float = APPEAR_TIMEOUT) -> None:
+    def __init__(self, upstream: UpstreamClient, *, appear_timeout: float = APPEAR_TIMEOUT,
+                 listing_ttl: float = 0.0) -> None:
         self._upstream = upstream
         self._appear_timeout = appear_timeout
+        # Chronos has no event stream: readers share one listing for ``listing_ttl`` seconds,
+        # with one read in flight; every change made through this client starts a new one.
+        self._listing = SharedRead(self._read_listing, ttl=listing_ttl)
+
+    async def listing(self) -> Listing:
+        """The shared (up to ``listing_ttl`` seconds old) summary and jobs, for reads."""
+        return await self._listing.get()
+
+    async def _read_listing(self) -> Listing:
+        summary = await self.summary()
+        return Listing(summary, await self.list_jobs())
 
     async def list_jobs(self) -> list[dict[str, Any]]:
         response = await self._upstream.request("GET", f"{API}/jobs", idempotent=True)
@@ -73,12 +94,14 @@ class ChronosClient:
         """Create (Chronos: create or replace) and wait until the job is visible."""
         # Create-or-replace with the same body ends in the same job: safe to send twice.
         response = await self._upstream.request("POST", endpoint, json=job, idempotent=True)
+        self._listing.invalidate()
         _ok(response, "create the job")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._appear_timeout
         while True:
             created = await self.get_job(str(job["name"]))
             if created is not None:
+                self._listing.invalidate()  # a listing read while it was not visible yet
                 return created
             if loop.time() >= deadline:
                 raise UpstreamError("Chronos accepted the job but does not show it; it may have "
@@ -88,15 +111,18 @@ class ChronosClient:
     async def run_job(self, name: str) -> None:
         # A second PUT while the job is queued is ignored by Chronos: harmless to repeat.
         response = await self._upstream.request("PUT", f"{API}/job/{name}", idempotent=True)
+        self._listing.invalidate()
         _checked(response, "start the job")
 
     async def kill_tasks(self, name: str) -> None:
         response = await self._upstream.request("DELETE", f"{API}/task/kill/{name}",
                                                 idempotent=True)
+        self._listing.invalidate()
         _checked(response, "kill the job's tasks")
 
     async def delete_job(self, name: str) -> None:
         response = await self._upstream.request("DELETE", f"{API}/job/{name}", idempotent=True)
+        self._listing.invalidate()
         _checked(response, "delete the job")
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import httpx
 
+from gateway.discovery import Leader
 from gateway.errors import Conflict, InvalidInput, NotFound, UpstreamError, UpstreamUnavailable
 from gateway.upstreams.upstream import UpstreamClient
 
@@ -35,13 +39,20 @@ class MarathonClient:
             raise UpstreamError("Marathon answered with an unexpected document.")
         return app
 
-    async def list_apps(self, label_selector: str, *, with_tasks: bool = True) -> list[dict[str, Any]]:
-        """Apps matching a label selector; ``with_tasks=False`` for resource sums (cheaper)."""
+    async def list_apps(self, label_selector: str, *, with_tasks: bool = True,
+                        shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                        ) -> list[dict[str, Any]]:
+        """Apps matching a label selector; ``with_tasks=False`` for resource sums (cheaper).
+
+        ``shape`` is applied to each app as soon as it is parsed, so a caller that keeps only
+        part of each app never holds all of them whole at once (thousands of apps are tens of
+        megabytes as Python objects)."""
         params: dict[str, Any] = {"label": label_selector}
         if with_tasks:
             params["embed"] = ["apps.tasks", "apps.lastTaskFailure"]
         response = await self._upstream.request("GET", "/v2/apps", params=params, idempotent=True)
-        apps = _json_or_raise(response, what="apps").get("apps")
+        hook = None if shape is None else _apps_shaped(shape)
+        apps = _json_or_raise(response, what="apps", object_hook=hook).get("apps")
         return [a for a in apps if isinstance(a, dict)] if isinstance(apps, list) else []
 
     async def delete_app(self, app_id: str) -> None:
@@ -78,11 +89,36 @@ class MarathonClient:
                 if isinstance(e, dict) and isinstance(e.get("app"), dict) and "id" in e["app"]}
 
 
-def _json_or_raise(response: httpx.Response, *, what: str) -> dict[str, Any]:
+    @contextlib.asynccontextmanager
+    async def events(self, event_types: Iterable[str], *,
+                     idle_timeout: float) -> AsyncIterator[tuple[Leader, httpx.Response]]:
+        """The leader's ``/v2/events`` stream (server-sent events) of the given types, and the
+        leader it comes from. Raises UpstreamError when Marathon does not open it."""
+        async with self._upstream.stream(
+                "/v2/events", params={"event_type": list(event_types)},
+                accept="text/event-stream", read_timeout=idle_timeout) as (leader, response):
+            if response.status_code != 200:
+                raise UpstreamError(f"Marathon did not open its event stream "
+                                    f"(HTTP {response.status_code}).")
+            yield leader, response
+
+
+def _apps_shaped(shape: Callable[[dict[str, Any]], dict[str, Any]],
+                 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def hook(value: dict[str, Any]) -> dict[str, Any]:
+        # Parsed inside out: an app's tasks and labels are done when the app itself comes.
+        return shape(value) if "instances" in value and "labels" in value and "id" in value \
+            else value
+
+    return hook
+
+
+def _json_or_raise(response: httpx.Response, *, what: str,
+                   object_hook: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
     status = response.status_code
     if 200 <= status < 300:
         try:
-            data = response.json()
+            data = json.loads(response.content, object_hook=object_hook)
         except ValueError:
             raise UpstreamError("Marathon answered with something that is not JSON.") from None
         return data if isinstance(data, dict) else {"items": data}

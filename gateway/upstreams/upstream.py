@@ -18,9 +18,10 @@ inbound header is copied.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,27 @@ class UpstreamClient:
         next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
         return await self._send_to_next(next_leader, method, path, params, json, idempotent,
                                         deadline)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str, *, params: Any = None, accept: str,
+                     read_timeout: float | None) -> AsyncIterator[tuple[Leader, httpx.Response]]:
+        """A long-lived GET to the current leader (an event stream), and that leader; no retry.
+
+        One redirect is followed with the gateway's credentials (Marathon 1.7+ standbys answer
+        ``/v2/events`` with a 302 to the leader; httpx would drop the credentials on the way).
+        """
+        leader = await self._current()
+        url = leader.url + path
+        timeout = httpx.Timeout(self._timeout, read=read_timeout)
+        for hop in range(2):
+            async with self._http.stream("GET", url, params=params, auth=self._auth,
+                                         headers={"Accept": accept}, timeout=timeout) as answer:
+                location = answer.headers.get("location")
+                if hop == 0 and answer.is_redirect and location:
+                    url, params = str(answer.url.join(location)), None
+                    continue
+                yield leader, answer
+                return
 
     def _failover_deadline(self) -> float:
         return asyncio.get_running_loop().time() + self._leader_wait

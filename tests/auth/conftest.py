@@ -26,12 +26,18 @@ class Recorder:
     cluster: FakeCluster = field(default_factory=FakeCluster)
     upstream: list[httpx.Request] = field(default_factory=list)
     elsewhere: list[httpx.Request] = field(default_factory=list)  # neither issuer nor cluster
+    # The read view follows Marathon's event stream on its own, whoever calls (and the fake
+    # Marathon has none, so it never reads more): not a call any request made.
+    background: list[httpx.Request] = field(default_factory=list)
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         for issuer in self.issuers:
             if request.url.host == issuer.host:
                 return await issuer.handle(request)
         url = str(request.url)
+        if url.startswith(MARATHON) and request.url.path == "/v2/events":
+            self.background.append(request)
+            return httpx.Response(404, json={"message": "no event stream here"})
         if url.startswith((MARATHON, MESOS, CHRONOS)):
             self.upstream.append(request)
             if url.startswith(CHRONOS):

@@ -1,0 +1,100 @@
+"""The hottest read answered in front of the framework: ``GET /v1/deployments`` when all there
+is to do is to hand back bytes already rendered.
+
+Clients and the UI poll their list. When the caller's token was verified before (the cache of
+verified tokens, no signature check), the read view is live, and the list at its current
+version was rendered already (gateway/api/rendered.py), this answers at once (200 or 304),
+skipping routing, dependency solving and validation (it sits just inside the request
+context: the answer still gets its request id, access line and metrics). Anything else (a new
+token, a refusal, an unusual query, a list not rendered yet) goes on to the route, which
+checks, renders, and fills the cache for the next time; this front never refuses anything.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.api.deps import Listing
+from gateway.api.rendered import CACHE_CONTROL, deployment_list_key
+from gateway.auth.bearer import bearer_token
+from gateway.errors import GatewayError
+
+PATH = "/v1/deployments"
+_MAX_CURSOR = 200  # as the route's own limits (gateway/api/deps.py listing)
+_MAX_LIMIT = 500
+# What the metrics read of a matched route: its template.
+_ROUTE = SimpleNamespace(path=PATH)
+
+
+class DeploymentListFront:
+    def __init__(self, app: ASGIApp, root: FastAPI) -> None:
+        self.app = app
+        self._root = root  # its state holds the edges, services and rendered lists
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
+            answer = self._rendered(scope)
+            if answer is not None:
+                status, body, etag = answer
+                scope["route"] = _ROUTE
+                headers = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()),
+                           (b"content-length", str(len(body)).encode())]
+                if status == 200:
+                    headers.append((b"content-type", b"application/json"))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _rendered(self, scope: Scope) -> tuple[int, bytes, str] | None:
+        state = self._root.state
+        edges, services = getattr(state, "edges", None), getattr(state, "services", None)
+        listing = _plain_listing(scope["query_string"])
+        if edges is None or services is None or listing is None:
+            return None
+        authorization, if_none_match = [], None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization.append(value)
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        if len(authorization) != 1:
+            return None
+        try:
+            identity = edges.verifier.verified_before(bearer_token(authorization[0].decode("latin-1")))
+            if identity is None:
+                return None
+            tag = services.deployments.list_tag(identity, everyone=listing.everyone)
+        except GatewayError:
+            return None  # the route says why, as a problem
+        if tag is None:
+            return None
+        found = state.rendered_lists.lookup(deployment_list_key(tag, listing.limit, listing.cursor))
+        if found is None:
+            return None
+        status, body = found.answer(if_none_match)
+        return status, body, found.etag
+
+
+def _plain_listing(query: bytes) -> Listing | None:
+    """The paging parameters when they are plainly valid, else None (the route judges them)."""
+    if not query:
+        return Listing(everyone=False, limit=100, cursor=None)
+    try:
+        pairs = parse_qsl(query.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    values = dict(pairs)
+    if len(values) != len(pairs) or not values.keys() <= {"all", "limit", "cursor"}:
+        return None
+    everyone = values.get("all", "false")
+    limit = values.get("limit", "100")
+    cursor = values.get("cursor")
+    if everyone not in ("true", "false") or not limit.isdigit() or \
+            not 1 <= int(limit) <= _MAX_LIMIT or (cursor is not None and len(cursor) > _MAX_CURSOR):
+        return None
+    return Listing(everyone=everyone == "true", limit=int(limit), cursor=cursor)
