@@ -71,7 +71,7 @@ def test_a_finished_run_once_job_can_be_run_again(client):
     rerun = client.call("POST", f"/v1/jobs/{job_id}/run")
     assert rerun.status_code == 202, rerun.text
     assert rerun.json()["status"] in ("queued", "running") and not rerun.json()["disabled"]
-    again = client.wait(job_id, lambda j: j["success_count"] == 2)
+    again = client.wait(job_id, lambda j: j["success_count"] == 2 and j["status"] != "running")
     assert again["success_count"] == 2 and again["status"] == "succeeded", again
 
 
