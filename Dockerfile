@@ -5,6 +5,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/gateway
 WORKDIR /src
 COPY constraints.txt pyproject.toml README.md ./
+# gateway/job_specs links to ../job_specs: the default catalog ships inside the package too.
+COPY job_specs ./job_specs
 COPY gateway ./gateway
 RUN /opt/gateway/bin/pip install --constraint constraints.txt .
 
