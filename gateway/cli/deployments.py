@@ -1,4 +1,5 @@
-"""``gateway deploy | list | show | restart | delete | logs``: services (Marathon apps) from scripts."""
+"""``gateway deploy | list | show | update | restart | delete | logs``: services (Marathon
+apps) from scripts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from gateway.cli.errors import Exit
+from gateway.cli.errors import ClientError, Exit
 from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
-from gateway.cli.parsing import VerbAdder, add_wait_options
+from gateway.cli.parsing import VerbAdder, add_change_options, add_wait_options, change_body
 from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
 from gateway.cli.session import Session
@@ -98,6 +99,18 @@ def cmd_restart(session: Session, args: argparse.Namespace) -> Exit:
                                               f"{deployment['status']}", replacing=before)
 
 
+def cmd_update(session: Session, args: argparse.Namespace) -> Exit:
+    body = change_body(args, ("cpus", "memory", "gpus", "disk"))
+    if not body:
+        raise ClientError(Exit.USAGE, "Nothing to change: give --cpus, --memory, --gpus, --disk, "
+                                      "--env or --description.")
+    before = _task_ids(session.json("GET", _path(args.deployment))) if args.wait else set()
+    deployment = session.json("PATCH", _path(args.deployment), json=body)
+    # Marathon replaces the task for any change, so --wait waits for a new one.
+    return _report(session, args, deployment, f"updating {deployment['id']}: "
+                                              f"{deployment['status']}", replacing=before)
+
+
 def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
     items = session.all_items("/v1/deployments", {"all": "true"} if args.all else {})
     if args.output == "json":
@@ -149,6 +162,12 @@ def add_deployment_commands(verb: VerbAdder) -> None:
                          help="administrators: everyone's deployments, with their owners")
     verb("show", cmd_show, "one deployment: status, endpoints, tasks").add_argument(
         "deployment", help="the deployment's id (see `gateway list`)")
+    update = verb("update", cmd_update, "change a deployment's hardware, environment or "
+                                        "description (its task restarts; same id and endpoints)")
+    update.add_argument("deployment", help="the deployment's id")
+    add_change_options(update)
+    update.add_argument("--disk", type=int, metavar="MIB", help="disk in MiB (default: unchanged)")
+    add_wait_options(update, "it runs again", 900.0)
     restart = verb("restart", cmd_restart, "restart a deployment's task (same id, same endpoints)")
     restart.add_argument("deployment", help="the deployment's id")
     add_wait_options(restart, "it runs again", 900.0)

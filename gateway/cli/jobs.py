@@ -9,9 +9,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from gateway.cli.errors import Exit
+from gateway.cli.errors import ClientError, Exit
 from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
-from gateway.cli.parsing import HelpFormatter, VerbAdder, add_wait_options
+from gateway.cli.parsing import (
+    HelpFormatter,
+    VerbAdder,
+    add_change_options,
+    add_wait_options,
+    change_body,
+)
 from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
 from gateway.cli.session import Session
@@ -155,6 +161,24 @@ def cmd_resume(session: Session, args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def cmd_update(session: Session, args: argparse.Namespace) -> Exit:
+    body = load_request_file(args.file) if args.file else {}
+    flags = change_body(args, ("cpus", "memory", "gpus"))
+    if flags.get("hardware") and isinstance(body.get("hardware"), dict):
+        flags["hardware"] = {**body["hardware"], **flags["hardware"]}
+    body.update(flags)
+    given = {"schedule": args.schedule, "timezone": args.timezone, "command": args.job_command,
+             "retries": args.retries}
+    body.update({key: value for key, value in given.items() if value is not None})
+    if not body:
+        raise ClientError(Exit.USAGE, "Nothing to change: give a request file or options such as "
+                                      "--schedule, --command, --cpus or --env.")
+    job = session.json("PATCH", _path(args.job), json=body)
+    _show(args, job, f"updated {job['name']}: {job['status']}, next run "
+                     f"{when(job.get('next_run'))}")
+    return Exit.OK
+
+
 def cmd_delete(session: Session, args: argparse.Namespace) -> Exit:
     response = session.request("DELETE", _path(args.job), params={"children": args.children})
     deleted = [d for d in response.headers.get("x-deleted-jobs", "").split(",") if d]
@@ -186,8 +210,8 @@ def _show(args: argparse.Namespace, job: dict[str, Any], human: str | None) -> N
 
 def add_job_commands(sub: Any, common: argparse.ArgumentParser,
                      runner: Callable[[argparse.Namespace], int]) -> None:
-    jobs = sub.add_parser("jobs", help="batch jobs on Chronos: submit, list, show, run, kill, "
-                                       "pause, resume, delete, logs",
+    jobs = sub.add_parser("jobs", help="batch jobs on Chronos: submit, list, show, update, run, "
+                                       "kill, pause, resume, delete, logs",
                           description="Batch jobs on Chronos: run once now, on an ISO 8601 "
                                       "schedule, or after other jobs.",
                           formatter_class=HelpFormatter)
@@ -211,6 +235,20 @@ def add_job_commands(sub: Any, common: argparse.ArgumentParser,
     verb("kill", cmd_kill, "kill a job's running tasks").add_argument("job", help=job_help)
     verb("pause", cmd_pause, "stop scheduling a job (it stays)").add_argument("job", help=job_help)
     verb("resume", cmd_resume, "schedule a paused job again").add_argument("job", help=job_help)
+    update = verb("update", cmd_update, "change a job: schedule, command, hardware, environment...")
+    update.add_argument("job", help=job_help)
+    update.add_argument("file", nargs="?", help="a partial request file (YAML or JSON) with only "
+                                                "the fields to change; - reads it from stdin; "
+                                                "the options below override it")
+    update.add_argument("--schedule", metavar="ISO8601",
+                        help="a new schedule, e.g. R/2026-12-01T03:00:00Z/P1D (default: unchanged)")
+    update.add_argument("--timezone", metavar="ZONE", help="the schedule's time zone, e.g. "
+                                                           "Europe/Madrid (default: unchanged)")
+    # Not dest "command": that names the verb (`jobs`) for the error hints.
+    update.add_argument("--command", dest="job_command", help="the new command line (default: unchanged)")
+    update.add_argument("--retries", type=int, metavar="N",
+                        help="how often a failed run is retried (default: unchanged)")
+    add_change_options(update)
     delete = verb("delete", cmd_delete, "delete a job")
     delete.add_argument("job", help=job_help)
     delete.add_argument("--children", choices=("refuse", "delete"), default="refuse",

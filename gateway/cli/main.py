@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help only; main() hands `gateway sim ...` to the sim's own parser.
     sub.add_parser("sim", help="the simulated cluster alone (see `gateway sim --help`)")
-    add_client_commands(sub)  # deploy, list, show, restart, delete, logs, modules, me, jobs ...
+    add_client_commands(sub)  # deploy, list, show, update, restart, ..., capacity, jobs ...
     return parser
 
 

@@ -50,3 +50,38 @@ def add_wait_options(parser: argparse.ArgumentParser, what: str, timeout: float)
                         help="how long --wait waits before giving up")
     parser.add_argument("--interval", type=float, default=2.0, metavar="SECONDS",
                         help="how often --wait asks the gateway")
+
+
+def env_pair(text: str) -> tuple[str, str]:
+    """``--env NAME=VALUE`` as a pair; the value may itself hold ``=``."""
+    name, sign, value = text.partition("=")
+    if not sign or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name.strip(), value
+
+
+def add_change_options(parser: argparse.ArgumentParser) -> None:
+    """The options both ``update`` verbs share: only the ones given are sent."""
+    parser.add_argument("--cpus", type=float, metavar="N", help="CPUs (default: unchanged)")
+    parser.add_argument("--memory", type=int, metavar="MIB", help="memory in MiB "
+                                                                  "(default: unchanged)")
+    parser.add_argument("--gpus", type=int, metavar="N", help="GPUs (default: unchanged)")
+    parser.add_argument("--env", type=env_pair, action="append", metavar="NAME=VALUE",
+                        help="an environment variable; repeat for more. The ones given replace "
+                             "the whole environment you set before (default: unchanged)")
+    parser.add_argument("--description", metavar="TEXT",
+                        help="a new description; \"\" removes it (default: unchanged)")
+
+
+def change_body(args: argparse.Namespace, hardware_names: tuple[str, ...]) -> dict[str, Any]:
+    """The PATCH body from the options given: hardware only the amounts given."""
+    body: dict[str, Any] = {}
+    hardware = {name: getattr(args, name) for name in hardware_names
+                if getattr(args, name) is not None}
+    if hardware:
+        body["hardware"] = hardware
+    if args.env is not None:
+        body["env"] = dict(args.env)
+    if args.description is not None:
+        body["description"] = args.description
+    return body

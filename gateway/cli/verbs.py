@@ -1,9 +1,9 @@
 """The client verbs of the ``gateway`` command, for people and scripts.
 
-``add_client_commands(subparsers)`` registers ``deploy``, ``list``, ``show``, ``restart``,
-``delete``, ``logs``, ``modules``, ``me`` and ``jobs ...``. Each verb talks HTTP to a gateway
-(``--url`` or ``$GATEWAY_URL``) with a bearer token, prints tables (or ``--output json``) and
-exits with a code from :class:`gateway.cli.errors.Exit`.
+``add_client_commands(subparsers)`` registers ``deploy``, ``list``, ``show``, ``update``,
+``restart``, ``delete``, ``logs``, ``modules``, ``me``, ``capacity`` and ``jobs ...``. Each
+verb talks HTTP to a gateway (``--url`` or ``$GATEWAY_URL``) with a bearer token, prints tables
+(or ``--output json``) and exits with a code from :class:`gateway.cli.errors.Exit`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import Any
 
+from gateway.cli.capacity import add_capacity_command
 from gateway.cli.deployments import add_deployment_commands
 from gateway.cli.errors import ClientError, Exit
 from gateway.cli.jobs import add_job_commands
@@ -58,4 +59,5 @@ def add_client_commands(sub: Any) -> None:
     add_deployment_commands(verb)
     add_module_commands(verb)
     add_me_command(verb)
+    add_capacity_command(verb)
     add_job_commands(sub, common, run_client_command)
