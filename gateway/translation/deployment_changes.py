@@ -16,6 +16,7 @@ from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.models.common import Hardware
 from gateway.models.deployments import DeploymentChange
+from gateway.models.messages import field_errors
 from gateway.translation.workload import check_hardware_bounds, check_user_env, image_source
 
 # The gateway's own variables (storage, notebook password): a change of env keeps them.
@@ -39,8 +40,7 @@ def changed_hardware(app: dict[str, Any], change: DeploymentChange, catalog: Mod
         hardware = Hardware.model_validate({**app_hardware(app).model_dump(), **asked})
     except ValidationError as exc:
         raise InvalidInput("The hardware asked for is not valid.", [
-            {"field": "hardware." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()]) from None
+            {**e, "field": "hardware." + e["field"]} for e in field_errors(exc.errors())]) from None
     module, bounds = image_source(module_name, None if module_name else image, catalog, templates)
     check_hardware_bounds(hardware, bounds, templates.limits)
     return hardware, module.image_for(hardware.gpus) if module else image

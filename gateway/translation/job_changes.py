@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from gateway.errors import InvalidInput
 from gateway.models.jobs import JobChange, JobRequest
+from gateway.models.messages import field_errors
 from gateway.translation.job_status import job_meta, user_name
 from gateway.translation.jobs import META_ENV, RCLONE_ENV
 
@@ -67,8 +68,7 @@ def changed_request(job: dict[str, Any], change: JobChange, *,
     try:
         return JobRequest.model_validate(body)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                  for e in exc.errors()]
+        errors = field_errors(exc.errors(), JobRequest)
         raise InvalidInput("The changed job is not valid: " + ", ".join(
             dict.fromkeys(e["field"] for e in errors)) + ".", errors) from None
 
