@@ -191,12 +191,14 @@ class Deployments:
 
     async def get(self, deployment_id: str, identity: Identity) -> Deployment:
         view = self._live_view()
-        if view is not None:
-            found = view.table.get(self._app_id(deployment_id))
-            if found is None or not _may_see(found[0], identity):
+        found = None if view is None else view.table.get(self._app_id(deployment_id))
+        if found is not None:
+            if not _may_see(found[0], identity):
                 raise NotFound("No such deployment.")
             [deployment] = await self._views([found])
             return deployment
+        # Not in the view (or no live view): another replica may have made it a moment ago, and
+        # this view hears of it only from Marathon's events; Marathon knows it already.
         app = await self._owned_app(deployment_id, identity)
         queue = await self._marathon.queue() if not app.get("tasksRunning") else {}
         [deployment] = await self._views([(app, queue.get(app["id"]))])

@@ -37,7 +37,7 @@ class TwoReplicas:
 
     def __init__(self, zk_hosts: str, job_specs: Path) -> None:
         self._settings = {"zk_hosts": zk_hosts, "quota_deployments": QUOTA}
-        self._stack = DevStack(sim_config=SimConfig(agents=2, zk_hosts=zk_hosts),
+        self._stack = DevStack(sim_config=SimConfig(agents=2, zk_hosts=zk_hosts, faults=True),
                                job_specs_dir=job_specs, settings=self._settings)
         self._job_specs = job_specs
         self._second: EmbeddedServer | None = None
@@ -88,3 +88,28 @@ def test_twenty_requests_spread_over_two_replicas_admit_exactly_the_quota(replic
         assert len(listed["items"]) == QUOTA
     marathon = httpx.get(f"{replicas.info.marathon_url}/v2/apps", timeout=10).json()["apps"]
     assert len(marathon) == QUOTA
+
+
+def test_a_deployment_made_on_one_replica_is_found_by_id_on_the_other_at_once(replicas):
+    # Behind a balancer the page after "deploy" may come from the other replica, whose read view
+    # hears of the new app from Marathon's events a moment later. Single-app reads are slowed
+    # here, so that moment is long: the other replica must ask Marathon, not answer 404.
+    headers = {"Authorization": f"Bearer {replicas.info.tokens['bob']}"}
+    marathon = replicas.info.marathon_url
+    slow = httpx.post(f"{marathon}/__sim__/faults", timeout=10, json={
+        "path": "/v2/apps/gateway/", "method": "GET", "latency": 1.5})
+    assert slow.status_code < 300, slow.text
+    try:
+        created = httpx.post(f"{replicas.urls[0]}/v1/deployments", headers=headers, timeout=30,
+                             json={"module": "image-classification-tf",
+                                   "hardware": {"cpus": 0.5, "memory": 512, "disk": 100}})
+        assert created.status_code == 202, created.text
+        deployment = created.json()["id"]
+        found = httpx.get(f"{replicas.urls[1]}/v1/deployments/{deployment}", headers=headers,
+                          timeout=30)
+        assert found.status_code == 200, found.text
+        assert found.json()["id"] == deployment
+    finally:
+        httpx.delete(f"{marathon}/__sim__/faults", timeout=10)
+    assert httpx.delete(f"{replicas.urls[1]}/v1/deployments/{deployment}", headers=headers,
+                        timeout=30).status_code == 204
