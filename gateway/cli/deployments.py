@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.cli.errors import ClientError, Exit
-from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
+from gateway.cli.output import fields, hardware, owner_cell, print_json, print_object, table, when
 from gateway.cli.parsing import VerbAdder, add_change_options, add_wait_options, change_body
 from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
@@ -124,11 +124,7 @@ def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
 
 
 def cmd_show(session: Session, args: argparse.Namespace) -> Exit:
-    deployment = session.json("GET", _path(args.deployment))
-    if args.output == "json":
-        print_json(deployment)
-    else:
-        print(render_deployment(deployment))
+    print_object(args.output, session.json("GET", _path(args.deployment)), render_deployment)
     return Exit.OK
 
 
