@@ -11,7 +11,6 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from fastapi import FastAPI
-from pydantic import SecretStr
 
 from gateway import __version__
 from gateway.api import capacity as capacity_api
@@ -62,10 +61,6 @@ _NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": Fals
                  if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
-def _credentials(user: str, password: SecretStr) -> tuple[str, str] | None:
-    return (user, password.get_secret_value()) if user else None
-
-
 def _upstream_factory(conf: Settings, http: httpx.AsyncClient, leaders: LeaderSource,
                       metrics: GatewayMetrics) -> Callable[..., UpstreamClient]:
     """Builds each scheduler's client with the settings they all share."""
@@ -113,13 +108,13 @@ def create_app(settings: Settings | None = None, *,
             upstream = _upstream_factory(conf, http, leaders, app.state.metrics)
             marathon = MarathonClient(upstream(
                 "marathon", marathon_has_no_leader, unprocessed=True,
-                credentials=_credentials(conf.marathon_user, conf.marathon_password)))
+                credentials=conf.basic_credentials("marathon")))
             mesos = MesosClient(upstream("mesos", mesos_has_no_leader, unprocessed=True),
                                 http, timeout=conf.upstream_timeout)
             # Without a Chronos URL or ZooKeeper there is no Chronos: the job routes answer 503.
             chronos = ChronosClient(upstream(
                 "chronos", chronos_has_no_leader,
-                credentials=_credentials(conf.chronos_user, conf.chronos_password),
+                credentials=conf.basic_credentials("chronos"),
             ), listing_ttl=conf.chronos_cache_ttl) if conf.chronos_url or conf.zk_hosts else None
             # The read view follows Marathon from here on; reads ask Marathon until it is live.
             read_view = ReadView(marathon, leaders, group=conf.marathon_group,

@@ -288,3 +288,12 @@ class Settings(BaseSettings):
         if not group.startswith("/") or group.endswith("/"):
             raise ValueError("must be an absolute Marathon path without a trailing slash, e.g. /gateway")
         return group
+
+    def basic_credentials(self, scheduler: str) -> tuple[str, str] | None:
+        """The gateway's own HTTP Basic credentials for ``marathon`` or ``chronos`` (None: no
+        user set, or the Mesos master, which takes none)."""
+        user = getattr(self, f"{scheduler}_user", "")
+        if not user:
+            return None
+        password: SecretStr = getattr(self, f"{scheduler}_password")
+        return user, password.get_secret_value()

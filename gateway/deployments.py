@@ -353,9 +353,8 @@ def _listed_owner(identity: Identity, everyone: bool) -> str | None:
 
 
 def _may_see(app: dict[str, Any], identity: Identity) -> bool:
-    labels = app.get("labels") or {}
-    return isinstance(labels, dict) and labels.get(specs.KIND_LABEL) == "deployment" and \
-        identity.may_act_for(str(labels.get(specs.OWNER_LABEL)))
+    return specs.is_deployment(app) and \
+        identity.may_act_for(str(app["labels"].get(specs.OWNER_LABEL)))
 
 
 def _deployment_id(app: dict[str, Any]) -> str:

@@ -81,6 +81,15 @@ def limits_for(groups: Iterable[str], default: QuotaLimits,
     return QuotaLimits(**merged)
 
 
+def used_by_resource(usage: dict[str, Usage]) -> dict[str, float]:
+    """What the quotas count, as /v1/me and the forms show it: GPUs, CPUs and memory of every
+    kind together, and how many deployments and jobs."""
+    total = sum(usage.values(), Usage())
+    return {"gpus": total.gpus, "cpus": total.cpus, "memory": total.memory,
+            "deployments": usage.get("deployments", Usage()).count,
+            "jobs": usage.get("jobs", Usage()).count}
+
+
 def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: Usage) -> None:
     """Refuse ``asked`` (one more item of ``kind``) if it would take the owner over ``limits``."""
     total = sum(usage.values(), Usage())

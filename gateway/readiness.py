@@ -56,7 +56,7 @@ class Reachability:
             return "no leader is known"
         url = leader.url.rstrip("/") + HEALTH_PATHS[scheduler]
         try:
-            response = await self._http.get(url, auth=self._credentials(scheduler),
+            response = await self._http.get(url, auth=self._settings.basic_credentials(scheduler),
                                             timeout=self._timeout)
         except httpx.TransportError as exc:
             return f"nothing answers at {leader.url} ({type(exc).__name__})"
@@ -66,9 +66,3 @@ class Reachability:
             return f"{leader.url} answered HTTP {response.status_code}"
         return None
 
-    def _credentials(self, scheduler: Scheduler) -> tuple[str, str] | None:
-        if scheduler == "mesos":
-            return None
-        user = getattr(self._settings, f"{scheduler}_user")
-        password = getattr(self._settings, f"{scheduler}_password")
-        return (user, password.get_secret_value()) if user else None

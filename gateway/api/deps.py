@@ -72,6 +72,12 @@ async def current_identity(request: Request,
 CurrentUser = Annotated[Identity, Depends(current_identity)]
 
 
+# The list routes' paging limits (gateway/api/list_front.py answers within the same ones).
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+MAX_CURSOR = 200
+
+
 @dataclass(frozen=True)
 class Listing:
     """The paging and scope parameters every list route takes."""
@@ -83,8 +89,9 @@ class Listing:
 
 async def listing(
     all_users: Annotated[bool, Query(alias="all", description="Admins: everyone's")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200, description="`next` of the previous page")]
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR,
+                                        description="`next` of the previous page")]
     = None,
 ) -> Listing:
     return Listing(everyone=all_users, limit=limit, cursor=cursor)

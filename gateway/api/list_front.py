@@ -18,14 +18,12 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api.deps import Listing
+from gateway.api.deps import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Listing
 from gateway.api.rendered import CACHE_CONTROL, deployment_list_key
 from gateway.auth.bearer import bearer_token
 from gateway.errors import GatewayError
 
 PATH = "/v1/deployments"
-_MAX_CURSOR = 200  # as the route's own limits (gateway/api/deps.py listing)
-_MAX_LIMIT = 500
 # What the metrics read of a matched route: its template.
 _ROUTE = SimpleNamespace(path=PATH)
 
@@ -83,7 +81,7 @@ class DeploymentListFront:
 def _plain_listing(query: bytes) -> Listing | None:
     """The paging parameters when they are plainly valid, else None (the route judges them)."""
     if not query:
-        return Listing(everyone=False, limit=100, cursor=None)
+        return Listing(everyone=False, limit=DEFAULT_LIMIT, cursor=None)
     try:
         pairs = parse_qsl(query.decode("ascii"), keep_blank_values=True, strict_parsing=True)
     except (UnicodeDecodeError, ValueError):
@@ -92,9 +90,9 @@ def _plain_listing(query: bytes) -> Listing | None:
     if len(values) != len(pairs) or not values.keys() <= {"all", "limit", "cursor"}:
         return None
     everyone = values.get("all", "false")
-    limit = values.get("limit", "100")
+    limit = values.get("limit", str(DEFAULT_LIMIT))
     cursor = values.get("cursor")
     if everyone not in ("true", "false") or not limit.isdigit() or \
-            not 1 <= int(limit) <= _MAX_LIMIT or (cursor is not None and len(cursor) > _MAX_CURSOR):
+            not 1 <= int(limit) <= MAX_LIMIT or (cursor is not None and len(cursor) > MAX_CURSOR):
         return None
     return Listing(everyone=everyone == "true", limit=int(limit), cursor=cursor)

@@ -9,7 +9,7 @@ from gateway.api.deps import CurrentUser, EdgesDep
 from gateway.api.routing import AuthenticatedRoute
 from gateway.config import QuotaLimits
 from gateway.errors import UpstreamError, UpstreamUnavailable
-from gateway.quotas import Usage
+from gateway.quotas import used_by_resource
 
 router = APIRouter(prefix="/v1", tags=["me"], route_class=AuthenticatedRoute)
 
@@ -53,10 +53,7 @@ async def me(user: CurrentUser, edges: EdgesDep) -> Me:
     except (UpstreamError, UpstreamUnavailable) as exc:
         quota.detail = exc.detail
     else:
-        total = sum(usage.values(), Usage())
-        quota.used = QuotaUse(gpus=total.gpus, cpus=total.cpus, memory=total.memory,
-                              deployments=usage.get("deployments", Usage()).count,
-                              jobs=usage.get("jobs", Usage()).count)
+        quota.used = QuotaUse.model_validate(used_by_resource(usage))
     return Me(subject=user.subject, issuer=user.issuer, owner=user.owner, name=user.name,
               username=user.username, email=user.email, groups=sorted(user.groups),
               admin=user.is_admin, scopes=sorted(user.scopes), quota=quota)

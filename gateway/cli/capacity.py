@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from gateway.cli.errors import Exit
-from gateway.cli.output import fields, print_json, table
+from gateway.cli.output import fields, print_object, table
 from gateway.cli.parsing import VerbAdder
 from gateway.cli.session import Session
 
@@ -41,7 +41,7 @@ def render_capacity(capacity: dict[str, Any]) -> str:
 
 def cmd_capacity(session: Session, args: argparse.Namespace) -> Exit:
     capacity = session.json("GET", "/v1/capacity")
-    print_json(capacity) if args.output == "json" else print(render_capacity(capacity))
+    print_object(args.output, capacity, render_capacity)
     return Exit.OK
 
 

@@ -10,8 +10,14 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.cli.errors import ClientError, Exit
-from gateway.cli.output import fields, hardware, owner_cell, print_json, table, when
-from gateway.cli.parsing import VerbAdder, add_change_options, add_wait_options, change_body
+from gateway.cli.output import fields, hardware, owner_cell, print_json, print_object, table, when
+from gateway.cli.parsing import (
+    VerbAdder,
+    add_change_options,
+    add_list_verb,
+    add_wait_options,
+    change_body,
+)
 from gateway.cli.progress import StatusLine
 from gateway.cli.request_file import load_request_file
 from gateway.cli.session import Session
@@ -124,11 +130,7 @@ def cmd_list(session: Session, args: argparse.Namespace) -> Exit:
 
 
 def cmd_show(session: Session, args: argparse.Namespace) -> Exit:
-    deployment = session.json("GET", _path(args.deployment))
-    if args.output == "json":
-        print_json(deployment)
-    else:
-        print(render_deployment(deployment))
+    print_object(args.output, session.json("GET", _path(args.deployment)), render_deployment)
     return Exit.OK
 
 
@@ -157,9 +159,7 @@ def add_deployment_commands(verb: VerbAdder) -> None:
     deploy.add_argument("--idempotency-key", metavar="KEY",
                         help="retries with the same key deploy only once")
     add_wait_options(deploy, "it runs", 900.0)
-    listing = verb("list", cmd_list, "your deployments")
-    listing.add_argument("--all", action="store_true",
-                         help="administrators: everyone's deployments, with their owners")
+    add_list_verb(verb, cmd_list, "deployments")
     verb("show", cmd_show, "one deployment: status, endpoints, tasks").add_argument(
         "deployment", help="the deployment's id (see `gateway list`)")
     update = verb("update", cmd_update, "change a deployment's hardware, environment or "

@@ -15,6 +15,7 @@ from gateway.cli.parsing import (
     HelpFormatter,
     VerbAdder,
     add_change_options,
+    add_list_verb,
     add_wait_options,
     change_body,
 )
@@ -225,9 +226,7 @@ def add_job_commands(sub: Any, common: argparse.ArgumentParser,
     submit.add_argument("--dry-run", action="store_true",
                         help="print the Chronos job the gateway would send; send nothing")
     add_wait_options(submit, "its run ends", 3600.0)
-    listing = verb("list", cmd_list, "your jobs")
-    listing.add_argument("--all", action="store_true",
-                         help="administrators: everyone's jobs, with their owners")
+    add_list_verb(verb, cmd_list, "jobs")
     verb("show", cmd_show, "one job: schedule, counts, runs").add_argument("job", help=job_help)
     run = verb("run", cmd_run, "run a job now")
     run.add_argument("job", help=job_help)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from gateway.cli.errors import Exit
-from gateway.cli.output import fields, print_json, table
+from gateway.cli.output import fields, print_object, table
 from gateway.cli.parsing import VerbAdder
 from gateway.cli.session import Session
 
@@ -33,7 +33,7 @@ def render_me(me: dict[str, Any]) -> str:
 
 def cmd_me(session: Session, args: argparse.Namespace) -> Exit:
     me = session.json("GET", "/v1/me")
-    print_json(me) if args.output == "json" else print(render_me(me))
+    print_object(args.output, me, render_me)
     return Exit.OK
 
 

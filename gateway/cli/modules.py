@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.cli.errors import Exit
-from gateway.cli.output import fields, hardware, print_json, table
+from gateway.cli.output import fields, hardware, print_json, print_object, table
 from gateway.cli.parsing import VerbAdder
 from gateway.cli.session import Session
 
@@ -37,7 +37,7 @@ def render_module(module: dict[str, Any]) -> str:
 def cmd_modules(session: Session, args: argparse.Namespace) -> Exit:
     if args.name:
         module = session.json("GET", f"/v1/modules/{quote(args.name, safe='')}")
-        print_json(module) if args.output == "json" else print(render_module(module))
+        print_object(args.output, module, render_module)
         return Exit.OK
     items = [m for m in session.all_items("/v1/modules", {}) if _matches(m, args)]
     if args.output == "json":

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
     print(json.dumps(data, indent=2, sort_keys=False), file=out or sys.stdout)
+
+
+def print_object(output: str, data: dict[str, Any],
+                 render: Callable[[dict[str, Any]], str]) -> None:
+    """One object as the API gave it for ``--output json``, else ``render``'s text (only then
+    rendered, so JSON output never depends on the fields the text reads)."""
+    if output == "json":
+        print_json(data)
+    else:
+        print(render(data))
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:

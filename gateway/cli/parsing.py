@@ -42,6 +42,12 @@ class VerbAdder:
         return parser
 
 
+def add_list_verb(verb: VerbAdder, func: ClientFunc, what: str) -> None:
+    """``list``, with ``--all`` for administrators, as deployments and jobs both have it."""
+    verb("list", func, f"your {what}").add_argument(
+        "--all", action="store_true", help=f"administrators: everyone's {what}, with their owners")
+
+
 def add_wait_options(parser: argparse.ArgumentParser, what: str, timeout: float) -> None:
     parser.add_argument("--wait", action="store_true",
                         help=f"wait until {what}, showing progress on stderr (exit 1 if it fails, "

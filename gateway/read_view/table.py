@@ -18,15 +18,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.translation.deployments import KIND_LABEL, OWNER_LABEL
+from gateway.translation.deployments import OWNER_LABEL
 
 App = dict[str, Any]
 QueueEntry = dict[str, Any]
-
-
-def is_deployment(app: Mapping[str, Any]) -> bool:
-    labels = app.get("labels")
-    return isinstance(labels, dict) and labels.get(KIND_LABEL) == "deployment"
 
 
 @dataclass

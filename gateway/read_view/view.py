@@ -33,9 +33,9 @@ from gateway.read_view.events import (
     apps_named,
     server_sent_events,
 )
-from gateway.read_view.table import App, AppTable, QueueEntry, is_deployment
+from gateway.read_view.table import App, AppTable, QueueEntry
 from gateway.read_view.trim import trimmed_app, trimmed_queue_entry
-from gateway.translation.deployments import all_deployments_selector
+from gateway.translation.deployments import all_deployments_selector, is_deployment
 from gateway.upstreams.marathon import MarathonClient
 
 log = logging.getLogger(__name__)

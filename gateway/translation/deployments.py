@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,12 @@ def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
 
 def marathon_app_id(group: str, deployment_id: str) -> str:
     return f"{group}/{deployment_id}"
+
+
+def is_deployment(app: Mapping[str, Any]) -> bool:
+    """Whether a Marathon app is one of the gateway's deployments (by its kind label)."""
+    labels = app.get("labels")
+    return isinstance(labels, dict) and labels.get(KIND_LABEL) == "deployment"
 
 
 def is_deployment_id(value: str) -> bool:

@@ -9,7 +9,7 @@ from gateway.config import QuotaLimits
 from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.models import Hardware
-from gateway.quotas import Quotas, Usage
+from gateway.quotas import Quotas, used_by_resource
 
 RESOURCES = (("gpus", "GPUs"), ("cpus", "CPUs"), ("memory", "MiB memory"),
              ("deployments", "deployments"), ("jobs", "jobs"))
@@ -54,13 +54,8 @@ async def quota_view(quotas: Quotas, user: Identity) -> QuotaView:
         usage = await quotas.usage(user.owner)
     except (UpstreamError, UpstreamUnavailable) as exc:
         usage, detail = None, exc.detail
-    total = sum(usage.values(), Usage()) if usage is not None else None
-    used: dict[str, float | None] = {
-        "gpus": total.gpus if total else None, "cpus": total.cpus if total else None,
-        "memory": total.memory if total else None,
-        "deployments": usage.get("deployments", Usage()).count if usage is not None else None,
-        "jobs": usage.get("jobs", Usage()).count if usage is not None else None}
-    return QuotaView(tuple(QuotaLine(label, getattr(limits, name), used[name])
+    used = used_by_resource(usage) if usage is not None else {}
+    return QuotaView(tuple(QuotaLine(label, getattr(limits, name), used.get(name))
                            for name, label in RESOURCES), detail)
 
 
