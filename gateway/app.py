@@ -16,6 +16,7 @@ from gateway import __version__
 from gateway.api import capacity as capacity_api
 from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
 from gateway.api.body_limit import BodyLimitMiddleware
+from gateway.api.entry import FrontedFastAPI
 from gateway.api.list_front import DeploymentListFront
 from gateway.api.openapi import install_openapi
 from gateway.api.rendered import RenderedLists
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None, *,
             app.state.services = Services(deployments=deployments_service, jobs=jobs_service)
             yield
 
-    app = FastAPI(
+    app = FrontedFastAPI(
         title="GPU scheduling gateway",
         summary="Deploy machine-learning modules as Marathon services and run Chronos jobs, "
                 "with OpenID Connect bearer tokens.",
@@ -160,10 +161,11 @@ def create_app(settings: Settings | None = None, *,
     app.state.draining = asyncio.Event()
     # Inside the request context, so a refused body is logged and counted like any answer.
     app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
-    # Inside the request context (the lists it answers get their id, access line and metrics)
-    # and outside the rest: a list answered from rendered bytes skips everything else.
-    app.add_middleware(DeploymentListFront, root=app)
-    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
+    # In front of the framework (gateway/api/entry.py). The list front sits inside the request
+    # context: the lists it answers get their id, access line and metrics, and skip the rest.
+    app.front_with(lambda framework: DeploymentListFront(framework, root=app))
+    app.front_with(lambda inner: RequestContextMiddleware(
+        inner, observe=app.state.metrics.observe_request))
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(health.router)

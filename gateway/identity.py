@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def owner_key(issuer: str, subject: str) -> str:
@@ -29,8 +30,9 @@ class Identity:
     username: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
 
-    @property
+    @cached_property
     def owner(self) -> str:
+        # Made once per identity, which the verified-token cache keeps: every request asks.
         return owner_key(self.issuer, self.subject)
 
     def may_act_for(self, owner: str) -> bool:

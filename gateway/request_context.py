@@ -8,10 +8,11 @@ Apache's log, the gateway's lines, the audit line and the schedulers' access log
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 
 import httpx
@@ -30,11 +31,17 @@ def current_request_id() -> str | None:
     return _current.get()
 
 
+# New ids: this process's random half, then a count. As unique as a random UUID across replicas
+# and restarts (64 random bits each), at a fraction of its cost per request.
+_PROCESS = secrets.token_hex(8)
+_count = itertools.count(1)
+
+
 def request_id_from(header: str | None) -> str:
     """The client's (or proxy's) id when it is a sane token, else a new one."""
     if header and _ACCEPTABLE.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return f"{_PROCESS}{next(_count):016x}"
 
 
 async def send_request_id(request: httpx.Request) -> None:
@@ -73,9 +80,13 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = next((value.decode("latin-1") for name, value in scope.get("headers", [])
-                       if name == b"x-request-id"), None)
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                header = value.decode("latin-1")
+                break
         request_id = request_id_from(header)
+        returned = (b"x-request-id", request_id.encode("latin-1"))
         token = _current.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -84,9 +95,8 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"],
-                                      (b"x-request-id", request_id.encode("latin-1"))]
+                # A new list: the app's own may be shared between answers.
+                message["headers"] = [*message.get("headers", ()), returned]
             await send(message)
 
         try:
@@ -95,10 +105,11 @@ class RequestContextMiddleware:
             seconds = time.perf_counter() - started
             if self.observe is not None:
                 self.observe(scope, status, seconds)
-            client = scope.get("client")
-            access_log.info(
-                '%s %s %s', scope.get("method", ""), scope.get("path", ""), status,
-                extra={"method": scope.get("method", ""), "path": scope.get("path", ""),
-                       "status": status, "client": client[0] if client else None,
-                       "duration_ms": round(seconds * 1000, 1)})
+            if access_log.isEnabledFor(logging.INFO):
+                method, path, client = scope["method"], scope["path"], scope.get("client")
+                access_log.info(
+                    "%s %s %s", method, path, status,
+                    extra={"method": method, "path": path, "status": status,
+                           "client": client[0] if client else None,
+                           "duration_ms": round(seconds * 1000, 1), "request_id": request_id})
             _current.reset(token)

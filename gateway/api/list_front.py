@@ -19,8 +19,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.deps import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Listing
-from gateway.api.rendered import CACHE_CONTROL, deployment_list_key
-from gateway.auth.bearer import bearer_token
+from gateway.api.rendered import Rendered, deployment_list_key
 from gateway.errors import GatewayError
 
 PATH = "/v1/deployments"
@@ -35,20 +34,18 @@ class DeploymentListFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
-            answer = self._rendered(scope)
-            if answer is not None:
-                status, body, etag = answer
+            found = self._rendered(scope)
+            if found is not None:
+                rendered, if_none_match = found
+                status, body = rendered.answer(if_none_match)
                 scope["route"] = _ROUTE
-                headers = [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()),
-                           (b"content-length", str(len(body)).encode())]
-                if status == 200:
-                    headers.append((b"content-type", b"application/json"))
-                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.start", "status": status,
+                            "headers": rendered.raw_headers[status]})
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
 
-    def _rendered(self, scope: Scope) -> tuple[int, bytes, str] | None:
+    def _rendered(self, scope: Scope) -> tuple[Rendered, str | None] | None:
         state = self._root.state
         edges, services = getattr(state, "edges", None), getattr(state, "services", None)
         listing = _plain_listing(scope["query_string"])
@@ -62,8 +59,11 @@ class DeploymentListFront:
                 if_none_match = value.decode("latin-1")
         if len(authorization) != 1:
             return None
+        token = _bearer_as_verified(authorization[0])
+        if token is None:
+            return None
         try:
-            identity = edges.verifier.verified_before(bearer_token(authorization[0].decode("latin-1")))
+            identity = edges.verifier.verified_before(token)
             if identity is None:
                 return None
             tag = services.deployments.list_tag(identity, everyone=listing.everyone)
@@ -74,14 +74,26 @@ class DeploymentListFront:
         found = state.rendered_lists.lookup(deployment_list_key(tag, listing.limit, listing.cursor))
         if found is None:
             return None
-        status, body = found.answer(if_none_match)
-        return status, body, found.etag
+        return found, if_none_match
+
+
+def _bearer_as_verified(authorization: bytes) -> str | None:
+    """The token of ``Bearer <token>``, as gateway.auth.bearer.bearer_token gives it from a
+    header it accepts, without judging it: the token is only looked up among those verified
+    before, which that function accepted, and a header it would refuse finds none (or is not
+    of this form) and goes on to the route, which refuses it."""
+    if authorization[:7].lower() != b"bearer ":
+        return None
+    return authorization[7:].decode("latin-1").strip()
+
+
+_DEFAULT_LISTING = Listing(everyone=False, limit=DEFAULT_LIMIT, cursor=None)
 
 
 def _plain_listing(query: bytes) -> Listing | None:
     """The paging parameters when they are plainly valid, else None (the route judges them)."""
     if not query:
-        return Listing(everyone=False, limit=DEFAULT_LIMIT, cursor=None)
+        return _DEFAULT_LISTING
     try:
         pairs = parse_qsl(query.decode("ascii"), keep_blank_values=True, strict_parsing=True)
     except (UnicodeDecodeError, ValueError):

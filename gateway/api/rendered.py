@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -22,10 +22,22 @@ MAX_RENDERED = 4096
 CACHE_CONTROL = "private, no-cache"
 
 
+RawHeaders = list[tuple[bytes, bytes]]
+
+
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
     etag: str
+    # The ASGI headers of its 200 and 304 answers, made once (gateway/api/list_front.py).
+    raw_headers: dict[int, RawHeaders] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        common = [(b"etag", self.etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+        object.__setattr__(self, "raw_headers", {
+            200: [*common, (b"content-type", b"application/json"),
+                  (b"content-length", str(len(self.body)).encode())],
+            304: common})
 
     def answer(self, if_none_match: str | None) -> tuple[int, bytes]:
         """The status and body for a request that sent ``If-None-Match`` (or not)."""
