@@ -115,6 +115,7 @@ class Task(BaseModel):
 
 _DEPLOYMENT_EXAMPLE: JsonValue = {
     "id": "3f9c0e2a7b41d8c6e5a90b12", "owner": "0744bb3423df4e4421a5fa726ff936ae",
+    "owner_name": "Alice Example",
     "module": "image-classification-tf", "image": "deephdc/deep-oc-image-classification-tf:gpu",
     "service": "deepaas", "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 1},
     "description": "plant classifier retraining", "created_at": "2026-11-29T12:00:00Z",
@@ -126,7 +127,10 @@ class Deployment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_DEPLOYMENT_EXAMPLE]})
 
     id: str
-    owner: str
+    owner: str = Field(description="The owner key (a digest of the owner's issuer and subject).")
+    owner_name: str | None = Field(
+        None, description="The owner's name as their token gave it at creation (name, else "
+        "username, else e-mail), for administrators' lists; null for older deployments.")
     module: str | None = None
     image: str
     service: ServiceKind

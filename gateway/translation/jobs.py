@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from gateway.models.common import Hardware
 from gateway.models.jobs import JobRequest
 from gateway.models.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
 from gateway.translation.job_templates import JobTemplates
+from gateway.translation.owner_record import clean_name
 from gateway.translation.workload import (
     check_hardware_bounds,
     check_user_env,
@@ -124,8 +126,12 @@ def chronos_job_for(
     now: datetime,
     gpus_supported: bool,
     rclone_password_obscured: str | None = None,
+    owner_name: str | None = None,
+    quota_groups: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The Chronos job for a resolved request (parents given by the user's names)."""
+    """The Chronos job for a resolved request (parents given by the user's names). The owner's
+    name and quota groups (see translation/owner_record.py) go into the job's META_ENV: Chronos
+    has no labels, and its ``ownerName`` is what Chronos' own UI shows, kept to the owner key."""
     request, hardware = resolved.request, resolved.hardware
     env = dict(request.env)
     if request.storage is not None:
@@ -139,12 +145,17 @@ def chronos_job_for(
             RCLONE_ENV + "PASS": rclone_password_obscured,
         })
     schedule = job_schedule(request, now)
-    env[META_ENV] = json.dumps({
+    meta: dict[str, Any] = {
         "name": request.name, "owner": owner, "module": request.module,
         "command": request.command, "args": request.args,
         "run": "parents" if request.parents else ("schedule" if request.schedule else "now"),
         "created_at": format_instant(now.astimezone(UTC)),
-    }, separators=(",", ":"), sort_keys=True)
+    }
+    if clean_name(owner_name):
+        meta["owner_name"] = clean_name(owner_name)
+    if quota_groups:
+        meta["quota_groups"] = sorted(quota_groups)
+    env[META_ENV] = json.dumps(meta, separators=(",", ":"), sort_keys=True)
 
     job: dict[str, Any] = {
         "name": chronos_name(owner, request.name),
