@@ -324,3 +324,14 @@ def test_an_administrators_change_follows_the_quota_groups_the_owner_was_in_at_c
         del app["labels"]["gateway.owner-quota-groups"]
         assert _change(harness, deployment_id, "admin", 3).status_code == 403
         assert _change(harness, deployment_id, "admin", 2).status_code == 200
+
+
+def test_admins_see_each_owners_name_beside_the_key_and_the_key_alone_for_older_apps(harness):
+    first, second = harness.deploy().json()["id"], harness.deploy("bob").json()["id"]
+    older = next(a for a in harness.cluster.apps.values() if a["id"].endswith(second))
+    del older["labels"]["gateway.owner-name"]
+    everyone = {d["id"]: d for d in
+                harness.call("GET", "/v1/deployments?all=true", "admin").json()["items"]}
+    assert everyone[first]["owner_name"] == "Alice Example"
+    assert len(everyone[first]["owner"]) == 32
+    assert everyone[second]["owner_name"] is None and len(everyone[second]["owner"]) == 32

@@ -310,3 +310,9 @@ def test_an_administrators_change_of_a_job_follows_the_owners_recorded_groups_an
         meta = json.loads(next(e["value"] for e in harness.chronos.posted[-1][
             "environmentVariables"] if e["name"] == "GATEWAY_JOB"))
         assert meta["quota_groups"] == ["deep"] and meta["owner_name"] == "Alice Example"
+
+
+def test_admins_see_the_name_a_job_owner_had_when_submitting(harness):
+    harness.submit()
+    [job] = harness.call("GET", "/v1/jobs?all=true", "admin").json()["items"]
+    assert job["owner_name"] == "Alice Example" and len(job["owner"]) == 32

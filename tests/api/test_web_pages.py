@@ -107,6 +107,8 @@ def test_admins_see_everyones_deployments_with_their_owners(web: WebClient):
     alice_owner = next(iter(web.cluster.apps.values()))["labels"]["gateway.owner"]
     everyone = web.page("/ui/deployments", "admin", params={"all": "1"}).text
     assert deployment_id in everyone and alice_owner in everyone and "<th>Owner</th>" in everyone
+    assert "Alice Example" in everyone
+    assert "Alice Example" in web.page(f"/ui/deployments/{deployment_id}", "admin").text
     refused = web.page("/ui/deployments", "alice", params={"all": "1"})
     assert refused.status_code == 403 and "Only administrators" in refused.text
 
@@ -163,3 +165,15 @@ def test_killing_a_job_with_nothing_running_says_so_on_its_page(web: WebClient):
     page = made.headers["location"]
     refused = web.send_form(page, page + "/kill", {})
     assert refused.status_code == 409 and "Nothing to kill" in refused.text
+
+
+def test_an_owners_name_is_shown_to_admins_as_text_and_older_apps_show_the_key(web: WebClient):
+    first, second = _deploy(web), _deploy(web)
+    apps = {app["labels"]["gateway.deployment"]: app for app in web.cluster.apps.values()}
+    apps[first]["labels"]["gateway.owner-name"] = "<script>alert(1)</script>"
+    del apps[second]["labels"]["gateway.owner-name"]  # made before names were recorded
+    everyone = web.page("/ui/deployments", "admin", params={"all": "1"}).text
+    assert "<script>alert(1)" not in everyone and "&lt;script&gt;alert(1)" in everyone
+    owner_cells = re.findall(r'<td class="owner">(.*?)</td>', everyone, re.S)
+    key = apps[second]["labels"]["gateway.owner"]
+    assert f'<span class="mono">{key}</span>' in owner_cells
