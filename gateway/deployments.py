@@ -86,11 +86,17 @@ class Deployments:
                                                       created.deployment.id)
             return created
 
-    async def _create(self, request: DeploymentRequest, identity: Identity,
-                      idempotency_key: str | None) -> Created:
+    async def resolve(self, request: DeploymentRequest) -> DeploymentRequest:
+        """The request as it would be deployed (image and hardware from the catalog), within its
+        bounds and what the cluster could ever hold; InvalidInput otherwise. Sends nothing."""
         resolved = specs.resolve_deployment(request, self._catalog, self._templates)
         if self._capacity is not None:
             await self._capacity.check_fits(resolved.hardware)
+        return resolved
+
+    async def _create(self, request: DeploymentRequest, identity: Identity,
+                      idempotency_key: str | None) -> Created:
+        resolved = await self.resolve(request)
         if idempotency_key is not None:
             _check_key(idempotency_key)
             replay = await self._replay(resolved, identity, idempotency_key)

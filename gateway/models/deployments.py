@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from gateway.models.common import (
+    PARTIAL,
     EnvValue,
     Hardware,
     HardwareView,
@@ -91,7 +92,7 @@ class DeploymentRequest(BaseModel):
                                     info: ValidationInfo) -> SecretStr | None:
         # A field validator (not a model one) so the 422 names `jupyter_password`.
         service = info.data.get("service")
-        if service == "jupyter" and password is None:
+        if service == "jupyter" and password is None and not (info.context or {}).get(PARTIAL):
             raise ValueError("required for the jupyter service")
         if service is not None and service != "jupyter" and password is not None:
             raise ValueError("only used by the jupyter service")

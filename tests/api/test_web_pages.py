@@ -95,6 +95,32 @@ def test_the_services_refusals_land_on_the_field_they_concern(web: WebClient):
     assert 'id="error-hardware.cpus">At most 8.' in answer.text
 
 
+def test_a_refused_field_does_not_hide_the_services_range_checks_of_the_others(web: WebClient):
+    answer = web.send_form(DEPLOY, DEPLOY, {
+        "service": "jupyter", "jupyter_password": "pw-7x2q", "hardware.cpus": "99",
+        "hardware.memory": "2048", "hardware.gpus": "3", "storage.rclone_url": "http://x.example/",
+        "storage.rclone_user": "me", "storage.rclone_password": "rclone-secret-value"})
+    assert answer.status_code == 422
+    page = answer.text
+    assert 'id="error-jupyter_password">Must be at least 9 characters long.' in page
+    assert 'id="error-storage.rclone_url">Must be an https:// URL without spaces.' in page
+    assert 'id="error-hardware.cpus">At most 8.' in page
+    assert 'id="error-hardware.gpus">At most 2.' in page
+    assert page.count('id="error-jupyter_password"') == 1
+    assert "pw-7x2q" not in page and "rclone-secret-value" not in page
+    assert not web.cluster.apps
+
+
+def test_a_job_form_shows_the_services_range_checks_beside_the_fields_it_refused(web: WebClient):
+    answer = web.send_form("/ui/jobs/new", "/ui/jobs/new", {
+        "name": "nightly", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
+        "when": "now", "env": "1BAD=x", "hardware.cpus": "99", "hardware.memory": "2048"})
+    assert answer.status_code == 422
+    assert 'id="error-env">' in answer.text
+    assert 'id="error-hardware.cpus">At most' in answer.text
+    assert not web.chronos.posted
+
+
 def test_another_user_never_sees_a_deployment_that_is_not_theirs(web: WebClient):
     deployment_id = _deploy(web)
     assert deployment_id not in web.page("/ui/deployments", "bob").text
