@@ -196,8 +196,8 @@ def unreadable_job(job: dict[str, Any]) -> Job:
     """What can be said of a job whose stored shape the gateway cannot read: its name."""
     name = str(job.get("name", ""))
     owner, bare_name = split_chronos_name(name) or ("", name)
-    return Job(id=name, name=bare_name, owner=owner, owner_name=clean_name(job_meta(job).get(
-        "owner_name")), command="",
+    return Job(id=name, name=bare_name, owner=owner,
+               owner_name=clean_name(job_meta(job).get("owner_name")), command="",
                hardware=HardwareView(cpus=0.0, memory=0, disk=0, gpus=0),
                status="unknown",
                status_reason="Chronos holds this job in a form the gateway cannot read; delete "

@@ -24,7 +24,6 @@ from gateway.models.common import Hardware
 from gateway.models.jobs import JobRequest
 from gateway.models.schedules import Period, Schedule, ScheduleError, format_instant, parse_schedule
 from gateway.translation.job_templates import JobTemplates
-from gateway.translation.owner_record import clean_name
 from gateway.translation.workload import (
     check_hardware_bounds,
     check_user_env,
@@ -130,7 +129,7 @@ def chronos_job_for(
     quota_groups: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The Chronos job for a resolved request (parents given by the user's names). The owner's
-    name and quota groups (see translation/owner_record.py) go into the job's META_ENV: Chronos
+    name (from ``display_name``) and quota groups go into the job's META_ENV: Chronos
     has no labels, and its ``ownerName`` is what Chronos' own UI shows, kept to the owner key."""
     request, hardware = resolved.request, resolved.hardware
     env = dict(request.env)
@@ -151,8 +150,8 @@ def chronos_job_for(
         "run": "parents" if request.parents else ("schedule" if request.schedule else "now"),
         "created_at": format_instant(now.astimezone(UTC)),
     }
-    if clean_name(owner_name):
-        meta["owner_name"] = clean_name(owner_name)
+    if owner_name:
+        meta["owner_name"] = owner_name
     if quota_groups:
         meta["quota_groups"] = sorted(quota_groups)
     env[META_ENV] = json.dumps(meta, separators=(",", ":"), sort_keys=True)
