@@ -26,6 +26,7 @@ class FakeCluster:
         self.refuse_with: tuple[int, dict[str, Any]] | None = None
         self.drop_next_post = False  # the POST reaches Marathon, the answer is lost
         self.posts = 0
+        self.updates = 0
         self.files: dict[str, bytes] = {}  # "<directory>/stdout" -> content
         self.completed: list[dict[str, Any]] = []  # tasks Marathon no longer lists
         self.reads_before_agent_fails: int | None = None  # then /files/read answers 500
@@ -68,6 +69,9 @@ class FakeCluster:
         if method == "DELETE":
             del self.apps[app_id]
             self._remove_task(app)
+        elif method == "PUT":  # a partial update: the given fields replace the app's
+            app.update(json.loads(request.content))
+            self.updates += 1
         elif restart:
             self._remove_task(app)
             self._start_task(app)
