@@ -10,11 +10,11 @@ import logging
 import httpx
 import pytest
 
+from gateway.access_log import NAME as ACCESS
+from gateway.access_log import AccessEntry, log_access
 from gateway.audit import audited
 from gateway.errors import NotFound
 from gateway.identity import Identity
-from gateway.access_log import NAME as ACCESS
-from gateway.access_log import AccessEntry, log_access
 from gateway.log_setup import configure_logging, json_formatter
 from gateway.request_context import (
     RequestContextMiddleware,
