@@ -15,7 +15,8 @@ AREAS = {
     "sync dependencies in worker threads": ("to_thread", "run_sync_in_worker_thread"),
     "file system (module look-ups)": ("_path_stat",),
     "rendering a list from the view": ("rendered (gateway/api/rendered",),
-    "access log (logging)": ("logging/__init__",),
+    "logging (records of any line)": ("logging/__init__",),
+    "access lines (gateway/access_log, batch)": ("access_log.py", "log_setup.py"),
     "read view (gateway/read_view)": ("read_view/",),
 }
 

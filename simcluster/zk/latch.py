@@ -19,7 +19,12 @@ import uuid
 from collections.abc import Callable
 
 from kazoo.client import KazooClient, KazooState
-from kazoo.exceptions import NoNodeError
+from kazoo.exceptions import (
+    ConnectionClosedError,
+    ConnectionLoss,
+    NoNodeError,
+    SessionExpiredError,
+)
 from kazoo.recipe.watchers import ChildrenWatch
 
 log = logging.getLogger(__name__)
@@ -83,7 +88,9 @@ class CuratorLatch:
     def close(self) -> None:
         """The process shuts down: leave for good."""
         self._zk.remove_listener(self._connection_changed)
-        self.leave()
+        # Without a session (it expired, or is being closed) the ephemeral node is gone with it.
+        with contextlib.suppress(SessionExpiredError, ConnectionClosedError, ConnectionLoss):
+            self.leave()
 
     def abandon(self) -> None:
         """The process died (``kill -9``): stop reacting, leave the node to the session's fate."""
