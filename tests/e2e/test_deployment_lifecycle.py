@@ -18,6 +18,7 @@ from simcluster import SimConfig
 from tests.support.background import running
 from tests.support.gateway_stack import Stack, fast_health_checks
 from tests.support.haproxy import HAProxy, marathon_lb_config
+from tests.support.ports import free_port_range
 
 pytestmark = pytest.mark.slow
 GPU_MODULE = {"module": "image-classification-tf",
@@ -28,8 +29,10 @@ CPU_MODULE = {"module": "image-classification-tf",
 
 def _stack(tmp: Path, sim_options: dict | None = None, **settings: object) -> Iterator[Stack]:
     # Two agents with one GPU each: the third GPU deployment has to wait.
+    base = free_port_range(200)  # HAProxy binds the service ports it publishes
     sim_config = SimConfig(**{"agents": 2, "agent_cpus": 8.0, "agent_mem": 32768,
-                              "agent_disk": 102400, "agent_gpus": 1, **(sim_options or {})})
+                              "agent_disk": 102400, "agent_gpus": 1,
+                              "service_port_range": (base, base + 199), **(sim_options or {})})
     with running(DevStack(sim_config=sim_config, job_specs_dir=fast_health_checks(tmp),
                           settings=settings)) as info:
         with httpx.Client(base_url=info.gateway_url, timeout=15) as gateway, \

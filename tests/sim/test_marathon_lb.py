@@ -3,7 +3,6 @@ healthy tasks, following Marathon's events and the HAPROXY_n_* labels."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,32 +11,15 @@ import pytest
 
 from simcluster import SimCluster, SimConfig
 from tests.sim.conftest import eventually
+from tests.support.ports import free_port_range
 
 pytestmark = pytest.mark.anyio
 NO_SERVER = "No server is available"
 
 
-def _free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports (Marathon's service port range)."""
-    for base in range(21000, 30000, 97):
-        probes = []
-        try:
-            for port in range(base, base + count):
-                probe = socket.socket()
-                probes.append(probe)
-                probe.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
-    raise RuntimeError("no free port range")
-
-
 @pytest.fixture
 async def cluster() -> AsyncIterator[SimCluster]:
-    base = _free_ports(21)
+    base = free_port_range(21)
     config = SimConfig(agents=1, agent_cpus=4, agent_mem=8192, chronos_instances=0,
                        marathon_lb=True, service_port_range=(base, base + 19),
                        lb_http_port=base + 20)
@@ -114,7 +96,7 @@ async def test_a_task_failing_its_health_check_gets_no_traffic(cluster):
 
 
 async def test_the_port_and_vhost_labels_choose_where_an_app_is_served(cluster):
-    port = _free_ports(1)
+    port = free_port_range(1)
     labels = {"HAPROXY_GROUP": "external", "HAPROXY_0_PORT": str(port),
               "HAPROXY_0_VHOST": "web.example.org"}
     async with httpx.AsyncClient(base_url=cluster.marathon_url, timeout=10) as marathon:
