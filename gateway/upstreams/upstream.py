@@ -8,10 +8,10 @@ to ``leader_wait``) and goes again, but only where that cannot do anything twice
   (Marathon's and Mesos' "no leader"): any call goes again, also to a leader still taking office;
 * the call is idempotent: it goes again once; and it does not wait on a deposed leader that
   holds it, but moves to the new leader as soon as one is elected;
-* the call creates something under a name the gateway chose (``creates``): it goes again like an
-  idempotent call, and also once after a timeout, because the scheduler refuses a second
-  creation of that name (Marathon: 409), so only the next answer settles whether the first
-  landed; the caller reads that refusal (see ``MarathonClient.create_app``);
+* the call creates something under a name the gateway chose (``creates``): sending it again
+  cannot create a second one (Marathon refuses an id it has: 409), and only an answer tells
+  whether it was made, so it goes again like an idempotent call, and also once after a
+  timeout; the caller reads the refusal (see ``MarathonClient.create_app``);
 * anything else (a submission whose answer was lost), or a create no attempt of which was
   answered: a 503 problem naming the scheduler and saying the change may have been applied.
 
@@ -90,7 +90,7 @@ class _Repeat:
 
     idempotent: bool
     creates: bool
-    sent: bool = False
+    may_have_landed: bool = False
 
     @property
     def repeatable(self) -> bool:
@@ -98,10 +98,10 @@ class _Repeat:
 
     @property
     def maybe_applied(self) -> bool:
-        return self.sent and not self.idempotent
+        return self.may_have_landed and not self.idempotent
 
-    def after_a_send(self) -> _Repeat:
-        return _Repeat(self.idempotent, self.creates, sent=True)
+    def landed_maybe(self) -> _Repeat:
+        return _Repeat(self.idempotent, self.creates, may_have_landed=True)
 
 
 def _never_sent(exc: httpx.TransportError) -> bool:
@@ -158,14 +158,14 @@ class UpstreamClient:
                 log.info("%s answer from %s lost (%s); asking again", self.scheduler, leader.url,
                          type(exc).__name__)
                 return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
-                                                method, path, params, json, repeat.after_a_send(),
+                                                method, path, params, json, repeat.landed_maybe(),
                                                 self._failover_deadline())
             log.info("%s leader %s unreachable (%s); waiting for the next", self.scheduler,
                      leader.url, type(exc).__name__)
         else:
             if isinstance(answer, Leader):  # the send to the deposed leader was abandoned
                 return await self._send_to_next(answer, method, path, params, json,
-                                                repeat.after_a_send(), self._failover_deadline())
+                                                repeat.landed_maybe(), self._failover_deadline())
             if not self._no_leader(answer):
                 return answer
             if not (repeat.repeatable or self._no_leader_is_unprocessed):
@@ -176,7 +176,7 @@ class UpstreamClient:
             deadline = self._failover_deadline()
             await asyncio.sleep(_TAKING_OFFICE_PAUSE)
             if not self._no_leader_is_unprocessed:
-                repeat = repeat.after_a_send()
+                repeat = repeat.landed_maybe()
             return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
                                             method, path, params, json, repeat, deadline)
         deadline = self._failover_deadline()
@@ -224,7 +224,7 @@ class UpstreamClient:
                 never_sent = _never_sent(exc)
                 if not never_sent or loop.time() >= deadline:
                     if not never_sent:
-                        repeat = repeat.after_a_send()
+                        repeat = repeat.landed_maybe()
                     raise self._unavailable("its new leader did not answer either",
                                             maybe_applied=repeat.maybe_applied) from None
                 leader = await self._leaders.wait_for_change(self.scheduler, leader,
@@ -233,7 +233,7 @@ class UpstreamClient:
             if not self._no_leader(response):
                 return response
             if not self._no_leader_is_unprocessed:
-                repeat = repeat.after_a_send()
+                repeat = repeat.landed_maybe()
             if not (repeat.repeatable or self._no_leader_is_unprocessed) or loop.time() >= deadline:
                 raise self._unavailable("it has no leader right now",
                                         maybe_applied=repeat.maybe_applied)
