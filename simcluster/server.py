@@ -65,6 +65,8 @@ class ServedApp:
         end where they are, unanswered (what they did so far stays done)."""
         if self._task is None:
             return
+        for server in self._server.servers:  # not one more connection, not even for a moment
+            server.close()
         state = self._server.server_state
         for task in list(state.tasks):
             task.cancel()

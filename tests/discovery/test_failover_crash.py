@@ -132,3 +132,35 @@ async def test_a_crashed_marathon_leader_fails_no_listing_and_deploys_nothing_tw
     listed = await gateway.users.get("/v1/deployments", headers=gateway.as_user())
     descriptions = [item["description"] for item in listed.json()["items"]]
     assert sorted(descriptions) == sorted(traffic.submitted)
+
+
+async def test_a_crashed_chronos_leader_fails_no_job_submission_and_stores_each_once(zk_hosts):
+    # Chronos names are the gateway's too, and a submission of a name replaces: the gateway
+    # sends one whose answer the crash took again, and the job is stored once.
+    async with gateway_over_sim(zk_hosts, chronoses=2) as gateway:
+        await gateway.ready()
+        sim = gateway.sim
+        caught: list[str] = []
+
+        async def crash(index: int) -> None:
+            crashing = sim.chronoses[index]
+            held = sim.faults.add({"path": "/v1/scheduler/iso8601", "method": "POST",
+                                   "after": True, "latency": 60.0, "times": 1})
+
+            def stored_and_unanswered() -> str | None:
+                stored = [name for name in gateway.transport.in_flight
+                          if crashing.scheduler.graph.get(name) is not None]
+                return stored[0] if held.times == 0 and stored else None
+
+            caught.append(await eventually(stored_and_unanswered, 10, interval=0.01))
+            await crashing.crash(session_timeout=SESSION_SECONDS)
+
+        failover = await gateway_failover(gateway, "chronos", crash, linger=0.5)
+        traffic = failover.traffic
+
+        assert [o.detail for o in traffic.failed_reads()] == []
+        assert [o.detail for o in traffic.failed_writes()] == []
+        [unanswered] = caught
+        assert failover.standby.scheduler.graph.get(unanswered) is not None
+        listed = await gateway.users.get("/v1/jobs", headers=gateway.as_user())
+        assert sorted(job["name"] for job in listed.json()["items"]) == sorted(traffic.submitted)
