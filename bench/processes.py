@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -91,26 +91,76 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: str
+    # CPU time the server (with its child processes) spent per request, in microseconds: what
+    # a request costs, whatever else the shared machine was doing meanwhile.
+    cpu_us: float = float("nan")
 
 
 def wrk(url: str, *, token: str | None, duration: float, connections: int,
-        extra_headers: tuple[str, ...] = (), runs: int = 1) -> Load:
+        extra_headers: tuple[str, ...] = (), runs: int = 1, server: int | None = None) -> Load:
     """One thread, ``connections`` connections, the latency distribution; the best of ``runs``
-    (on a shared machine the best run is the one least disturbed by others)."""
-    loads = [_wrk_once(url, token, duration, connections, extra_headers) for _ in range(runs)]
-    return max(loads, key=lambda load: load.requests_per_second)
+    (on a shared machine the best run is the one least disturbed by others), with the CPU per
+    request of the ``server`` process tree (the least of the runs)."""
+    return _best([_wrk_once(url, token, duration, connections, extra_headers, server)
+                  for _ in range(runs)])
+
+
+def wrk_side_by_side(targets: dict[str, tuple[str, int, tuple[str, ...]]], *,
+                     token: str | None, duration: float, connections: int,
+                     runs: int = 1) -> dict[str, Load]:
+    """``wrk`` for each target (url, server pid, extra headers), taking turns run by run, so a
+    disturbance of the shared machine falls on all of them alike instead of on whichever ran
+    then; the best run of each, with its least CPU per request."""
+    loads: dict[str, list[Load]] = {name: [] for name in targets}
+    for _ in range(runs):
+        for name, (url, server, extra_headers) in targets.items():
+            loads[name].append(_wrk_once(url, token, duration, connections, extra_headers,
+                                         server))
+    return {name: _best(each) for name, each in loads.items()}
+
+
+def _best(loads: list[Load]) -> Load:
+    best = max(loads, key=lambda load: load.requests_per_second)
+    return replace(best, cpu_us=min(load.cpu_us for load in loads))
 
 
 def _wrk_once(url: str, token: str | None, duration: float, connections: int,
-              extra_headers: tuple[str, ...]) -> Load:
+              extra_headers: tuple[str, ...], server: int | None) -> Load:
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency"]
     for header in ((f"Authorization: Bearer {token}",) if token else ()) + extra_headers:
         argv += ["-H", header]
+    cpu_before = cpu_seconds(server) if server else 0.0
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server) - cpu_before if server else float("nan")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = " ".join(line.strip() for line in out.splitlines()
                       if "Non-2xx" in line or "Socket errors" in line)
-    return Load(rate, _percentile(out, "50%"), _percentile(out, "99%"), errors)
+    return Load(rate, _percentile(out, "50%"), _percentile(out, "99%"), errors,
+                cpu / max(requests, 1) * 1e6)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and its descendants (Apache's workers), so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    children: dict[int, list[int]] = {}
+    for child, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(child)
+    total, todo = 0.0, [pid]
+    while todo:
+        process = todo.pop()
+        total += stats.get(process, (0, 0.0))[1]
+        todo += children.get(process, [])
+    return total
 
 
 def _percentile(out: str, label: str) -> float:

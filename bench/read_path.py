@@ -39,7 +39,15 @@ from typing import Any
 import httpx
 
 from bench.apache_conf import apache_config
-from bench.processes import Child, Load, free_port, python, resident_mib, wrk
+from bench.processes import (
+    Child,
+    Load,
+    free_port,
+    python,
+    resident_mib,
+    wrk,
+    wrk_side_by_side,
+)
 from bench.profile import print_profile
 from gateway.devissuer import DevIssuer
 from gateway.read_view.table import AppTable
@@ -151,7 +159,7 @@ def view_memory(marathon: httpx.Client, app_id: str, copies: int = 10_000) -> fl
 def row(name: str, load: Load) -> str:
     errors = f"  ({load.errors})" if load.errors else ""
     return (f"  {name:<58} {load.requests_per_second:>9,.0f} {load.p50_ms:>8.2f} "
-            f"{load.p99_ms:>8.2f}{errors}")
+            f"{load.p99_ms:>8.2f} {load.cpu_us:>9.1f}{errors}")
 
 
 def main(args: argparse.Namespace) -> None:
@@ -214,16 +222,32 @@ def main(args: argparse.Namespace) -> None:
 
         run: dict[str, Any] = {"token": token, "duration": args.duration,
                                "connections": args.connections, "runs": args.runs}
+        etag = api.get("/v1/deployments", headers=_bearer(token)).headers["etag"]
         print(f"\n1. The same list ({OWN_DEPLOYMENTS} deployments of one user, {len(body)} bytes); "
-              f"wrk -t1 -c{args.connections} -d{args.duration:g}s, best of {args.runs}")
-        print(f"  {'path':<58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-        print(row("bare uvicorn endpoint, same bytes (ceiling)",
-                  wrk(f"http://127.0.0.1:{bare_port}/v1/deployments", **run)), flush=True)
-        print(row("Apache + mod_auth_openidc (RS256) -> sim Marathon",
-                  wrk(f"http://127.0.0.1:{apache_port}{upstream_query}", **run)), flush=True)
-        print(row("the simulated Marathon alone, the same query",
-                  wrk(f"{marathon_url}{upstream_query}", **run)), flush=True)
-        profiler = None
+              f"wrk -t1 -c{args.connections} -d{args.duration:g}s, the paths taking turns, "
+              f"best of {args.runs}")
+        print(f"  {'path':<58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>9}")
+        loads = wrk_side_by_side({
+            "bare uvicorn endpoint, same bytes (ceiling)":
+                (f"http://127.0.0.1:{bare_port}/v1/deployments", bare.pid, ()),
+            "Apache + mod_auth_openidc (RS256) -> sim Marathon":
+                (f"http://127.0.0.1:{apache_port}{upstream_query}", apache.pid, ()),
+            "the simulated Marathon alone, the same query":
+                (f"{marathon_url}{upstream_query}", sim.pid, ()),
+            "the gateway, GET /v1/deployments":
+                (f"{gateway_url}/v1/deployments", gateway.pid, ()),
+            "the gateway, the same with If-None-Match (304)":
+                (f"{gateway_url}/v1/deployments", gateway.pid, (f"If-None-Match: {etag}",)),
+        }, **run)
+        for name, load in loads.items():
+            print(row(name, load))
+        ceiling, listed, unchanged = (loads[name] for name in (
+            "bare uvicorn endpoint, same bytes (ceiling)", "the gateway, GET /v1/deployments",
+            "the gateway, the same with If-None-Match (304)"))
+        top = ceiling.requests_per_second
+        print(f"  the gateway's list: {listed.requests_per_second / top:.0%} of the ceiling's "
+              f"throughput ({unchanged.requests_per_second / top:.0%} with 304s); CPU per "
+              f"request {listed.cpu_us / ceiling.cpu_us:.1f}x the ceiling's", flush=True)
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             py_spy = str(Path(sys.executable).parent / "py-spy")
@@ -232,27 +256,21 @@ def main(args: argparse.Namespace) -> None:
                  "--duration", str(int(args.duration)), "--format", "raw", "--nonblocking",
                  "--output", str(args.profile / "gateway.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(row("the gateway, GET /v1/deployments",
-                  wrk(f"{gateway_url}/v1/deployments", **run)), flush=True)
-        if profiler is not None:
+            wrk(f"{gateway_url}/v1/deployments", token=token, duration=args.duration,
+                connections=args.connections)
             profiler.wait(60)
-        etag = api.get("/v1/deployments", headers=_bearer(token)).headers.get("etag")
-        if etag:
-            print(row("the gateway, the same with If-None-Match (304)",
-                      wrk(f"{gateway_url}/v1/deployments", **run,
-                          extra_headers=(f"If-None-Match: {etag}",))), flush=True)
 
         print(f"\n2. The gateway's list as other users' apps grow (same user, {OWN_DEPLOYMENTS} "
               "deployments)")
         print(f"  {'apps of other users in Marathon':<58} {'req/s':>9} {'p50 ms':>8} "
-              f"{'p99 ms':>8} {'RSS MiB':>8}")
+              f"{'p99 ms':>8} {'CPU us/req':>9} {'RSS MiB':>8}")
         made = steps[0]
         for others in steps:
             if others > made:
                 add_other_apps(marathon_url, others - made, made)
                 made = others
                 wait_settled(api, token, marathon, OWN_DEPLOYMENTS + others)
-            load = wrk(f"{gateway_url}/v1/deployments", **run)
+            load = wrk(f"{gateway_url}/v1/deployments", **run, server=gateway.pid)
             print(row(f"{others:,}", load) + f" {resident_mib(gateway.pid):>8.1f}", flush=True)
 
         seconds = change_visible(api, token, marathon, f"/gateway/{own_ids[0]}")

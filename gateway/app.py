@@ -152,7 +152,7 @@ def create_app(settings: Settings | None = None, *,
                 "with OpenID Connect bearer tokens.",
         version=__version__,
         lifespan=lifespan,
-        **_NO_TELEMETRY,  # type: ignore[arg-type]
+        **_NO_TELEMETRY,
     )
     app.state.rendered_lists = RenderedLists()
     app.state.metrics = GatewayMetrics(__version__)
@@ -161,11 +161,10 @@ def create_app(settings: Settings | None = None, *,
     app.state.draining = asyncio.Event()
     # Inside the request context, so a refused body is logged and counted like any answer.
     app.add_middleware(BodyLimitMiddleware, limit=lambda: _max_body_bytes(app))
-    # In front of the framework (gateway/api/entry.py). The list front sits inside the request
-    # context: the lists it answers get their id, access line and metrics, and skip the rest.
-    app.front_with(lambda framework: DeploymentListFront(framework, root=app))
-    app.front_with(lambda inner: RequestContextMiddleware(
-        inner, observe=app.state.metrics.observe_request))
+    # In front of the framework (gateway/api/entry.py): lists answered from rendered bytes get
+    # their id, access line and metrics, and skip the rest.
+    app.front_with(lambda framework: RequestContextMiddleware(
+        framework, observe=app.state.metrics.observe_request, front=DeploymentListFront(app)))
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(health.router)

@@ -34,7 +34,7 @@ from gateway.errors import (
 from gateway.identity import Identity
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.models.deployments import DeploymentChange
-from gateway.quotas import Quotas, Usage
+from gateway.quotas import Quotas, RecordedOwner, Usage
 from gateway.rclone import obscure
 from gateway.read_view import ReadView
 from gateway.sandbox_logs import TaskLog, task_log
@@ -42,6 +42,7 @@ from gateway.services import Clock, require_mesos, utc_now
 from gateway.translation import deployment_changes as changes
 from gateway.translation import deployment_status as status
 from gateway.translation import deployments as specs
+from gateway.translation.owner_record import groups_from
 from gateway.upstreams.marathon import MarathonClient
 from gateway.upstreams.mesos import MesosClient, Sandbox
 
@@ -88,11 +89,17 @@ class Deployments:
                                                       created.deployment.id)
             return created
 
-    async def _create(self, request: DeploymentRequest, identity: Identity,
-                      idempotency_key: str | None) -> Created:
+    async def resolve(self, request: DeploymentRequest) -> DeploymentRequest:
+        """The request as it would be deployed (image and hardware from the catalog), within its
+        bounds and what the cluster could ever hold; InvalidInput otherwise. Sends nothing."""
         resolved = specs.resolve_deployment(request, self._catalog, self._templates)
         if self._capacity is not None:
             await self._capacity.check_fits(resolved.hardware)
+        return resolved
+
+    async def _create(self, request: DeploymentRequest, identity: Identity,
+                      idempotency_key: str | None) -> Created:
+        resolved = await self.resolve(request)
         if idempotency_key is not None:
             _check_key(idempotency_key)
             replay = await self._replay(resolved, identity, idempotency_key)
@@ -108,7 +115,8 @@ class Deployments:
             templates=self._templates, group=self._settings.marathon_group,
             created_at=self._now(), rclone_password_obscured=obscured,
             idempotency_key=idempotency_key, vhost_domain=self._settings.lb_domain,
-            secrets_key=secrets.token_bytes(16) if idempotency_key is not None else None)
+            secrets_key=secrets.token_bytes(16) if idempotency_key is not None else None,
+            quota_groups=self._quotas.groups_to_record(identity))
         async def replay_first() -> Created | None:
             # The first attempt may have finished while this one waited for the owner's lock:
             # it is replayed, not counted against the quota as if it were a new one.
@@ -233,17 +241,20 @@ class Deployments:
         async with audited("deployment.change", identity, deployment_id) as entry:
             app = await self._owned_app(deployment_id, identity)
             entry.upstream_id = app["id"]
-            owner = str((app.get("labels") or {}).get(specs.OWNER_LABEL))
+            labels = app.get("labels") or {}
+            owner = str(labels.get(specs.OWNER_LABEL))
             hardware, image = changes.changed_hardware(app, change, self._catalog,
                                                        self._templates)
             if self._capacity is not None:
                 await self._capacity.check_fits(hardware)
             update = changes.app_update(app, change, hardware, image)
+            # An administrator's change counts against the owner's quota, as the owner's would.
+            holder = identity if owner == identity.owner else RecordedOwner(
+                owner, groups_from(labels.get(specs.QUOTA_GROUPS_LABEL)))
             async with self._quotas.lock.hold(owner):
-                if owner == identity.owner:  # an administrator's change is not held to a quota
-                    held = Usage.of(changes.app_hardware(app), int(app.get("instances", 1)))
-                    await self._quotas.check(identity, "deployments", hardware,
-                                             replacing=Usage(held.cpus, held.memory, held.gpus, 1))
+                held = Usage.of(changes.app_hardware(app), int(app.get("instances", 1)))
+                await self._quotas.check(holder, "deployments", hardware,
+                                         replacing=Usage(held.cpus, held.memory, held.gpus, 1))
                 await self._marathon.update_app(str(app["id"]), update)
         await self._refresh_view(app["id"])
         return await self.get(deployment_id, identity)

@@ -21,7 +21,7 @@ from gateway.identity import Identity
 from gateway.models.common import Hardware, Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import JOB_NAME, Job, JobChange, JobRequest, Run
-from gateway.quotas import Quotas, Usage
+from gateway.quotas import Quotas, RecordedOwner, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
 from gateway.services import Clock, require_mesos, utc_now
@@ -29,6 +29,7 @@ from gateway.translation import job_changes as changes
 from gateway.translation import job_status
 from gateway.translation import jobs as specs
 from gateway.translation.job_templates import JobTemplates
+from gateway.translation.owner_record import display_name, groups_from
 from gateway.upstreams.chronos import ChronosClient
 from gateway.upstreams.mesos import MesosClient
 
@@ -63,14 +64,14 @@ class Jobs:
 
     async def preview(self, request: JobRequest, identity: Identity) -> dict[str, Any]:
         """The Chronos job ``create`` would send (secrets masked); nothing is sent or admitted."""
-        resolved, job = self._translate(request, identity.owner)
+        resolved, job = self._translate(request, identity.owner, creator=identity)
         await self._check_fits(resolved.hardware)
         await self._check_references(request, identity)
         return specs.without_secrets(job)
 
     async def create(self, request: JobRequest, identity: Identity) -> Job:
         async with audited("job.create", identity, request.name) as entry:
-            resolved, job = self._translate(request, identity.owner)
+            resolved, job = self._translate(request, identity.owner, creator=identity)
             entry.upstream_id = str(job["name"])
             await self._check_fits(resolved.hardware)
             async with self._quotas.admit(identity, "jobs", resolved.hardware):
@@ -94,26 +95,32 @@ class Jobs:
             resolved, new = self._translate(request, owner)
             await self._check_fits(resolved.hardware)
             await self._check_parents(request, owner)
-            if owner == identity.owner:  # an administrator's change is not held to a quota
-                summary = await self._chronos.summary()
-                held = Usage() if _state(summary, old) == "idle" else Usage(
-                    cpus=float(old.get("cpus") or 0), memory=int(old.get("mem") or 0),
-                    gpus=int(old.get("gpus") or 0) if self._gpus else 0)
-                await self._quotas.check(identity, "jobs", resolved.hardware,
-                                         replacing=held + Usage(count=1))
+            # An administrator's change counts against the owner's quota, as the owner's would.
+            holder = identity if owner == identity.owner else RecordedOwner(
+                owner, groups_from(job_status.job_meta(old).get("quota_groups")))
+            summary = await self._chronos.summary()
+            held = Usage() if _state(summary, old) == "idle" else Usage(
+                cpus=float(old.get("cpus") or 0), memory=int(old.get("mem") or 0),
+                gpus=int(old.get("gpus") or 0) if self._gpus else 0)
+            await self._quotas.check(holder, "jobs", resolved.hardware,
+                                     replacing=held + Usage(count=1))
             job = changes.carried_over(old, new, change)
             await self._chronos.create_job(job, specs.chronos_endpoint(job))
         return await self.get(name, identity)
 
-    def _translate(self, request: JobRequest,
-                   owner: str) -> tuple[specs.ResolvedJob, dict[str, Any]]:
+    def _translate(self, request: JobRequest, owner: str, *, creator: Identity | None = None,
+                   ) -> tuple[specs.ResolvedJob, dict[str, Any]]:
+        """The Chronos job; a ``creator`` (submitting, not changing) is recorded on it."""
         resolved = specs.resolve_job(request, self._catalog, self._templates,
                                      self._job_templates, gpus_supported=self._gpus)
         obscured = (obscure(request.storage.rclone_password.get_secret_value(),
                             iv=secrets.token_bytes(16)) if request.storage else None)
         job = specs.chronos_job_for(resolved, owner=owner, templates=self._job_templates,
                                     now=self._now(), gpus_supported=self._gpus,
-                                    rclone_password_obscured=obscured)
+                                    rclone_password_obscured=obscured,
+                                    owner_name=display_name(creator) if creator else None,
+                                    quota_groups=(self._quotas.groups_to_record(creator)
+                                                  if creator else ()))
         return resolved, job
 
     async def _check_fits(self, hardware: Hardware) -> None:

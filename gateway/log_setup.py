@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
+from collections.abc import Callable
 from typing import Literal, TextIO
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
 
+from gateway.access_log import NAME as ACCESS_LOGGER
+from gateway.access_log import AccessEntry, write_access_lines_with
 from gateway.request_context import RequestIdLogFilter
 
 LogFormat = Literal["json", "text"]
@@ -33,15 +37,24 @@ class _JsonLines(OrjsonFormatter):
     _made: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        second = int(record.created)
+        return self._time_text(record.created)
+
+    def _time_text(self, created: float) -> str:
+        second = int(created)
         made_at, text = self._made
         if second != made_at:
-            text = super().formatTime(record, datefmt)
+            text = time.strftime(self.datefmt or "%Y-%m-%dT%H:%M:%S%z", self.converter(created))
             self._made = (second, text)
         return text
 
+    def access_line(self, entry: AccessEntry) -> str:
+        """The line ``format`` makes of the access record of ``entry``, without the record."""
+        return self.jsonify_log_record({
+            "time": self._time_text(entry.created), "level": "INFO", "logger": ACCESS_LOGGER,
+            "message": entry.message, **entry.fields()})
 
-def json_formatter() -> logging.Formatter:
+
+def json_formatter() -> _JsonLines:
     return _JsonLines("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
                          datefmt="%Y-%m-%dT%H:%M:%S%z",
@@ -59,8 +72,11 @@ def configure_logging(kind: LogFormat, level: str | int = "INFO",
     ``batched`` (``gateway serve``): lines are written together every few milliseconds."""
     handler: logging.StreamHandler[TextIO] = (
         BatchedStreamHandler if batched else logging.StreamHandler)(stream or sys.stderr)
-    handler.setFormatter(json_formatter() if kind == "json" else text_formatter())
+    formatter = json_formatter() if kind == "json" else text_formatter()
+    handler.setFormatter(formatter)
     handler.addFilter(RequestIdLogFilter())
+    write_access_lines_with(handler, handler.access_writer(formatter) if isinstance(
+        handler, BatchedStreamHandler) and isinstance(formatter, _JsonLines) else None)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -96,7 +112,9 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
-        self._lines: list[str] = []
+        # Lines, and access lines still to be written out (gateway/access_log.py), in order.
+        self._lines: list[str | AccessEntry] = []
+        self._access_line: Callable[[AccessEntry], str] | None = None
         self._scheduled = False
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -105,6 +123,19 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
         except Exception:
             self.handleError(record)
             return
+        self._soon()
+
+    def access_writer(self, formatter: _JsonLines) -> Callable[[AccessEntry], None]:
+        """Takes access lines from the event loop; ``formatter`` writes them with the batch."""
+        self._access_line = formatter.access_line
+
+        def write(entry: AccessEntry) -> None:
+            self._lines.append(entry)
+            self._soon()
+
+        return write
+
+    def _soon(self) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -119,5 +150,11 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
             self._scheduled = False
             lines, self._lines = self._lines, []
             if lines:
-                self.stream.write("".join(lines))
+                self.stream.write("".join(self._text(line) for line in lines))
             super().flush()
+
+    def _text(self, line: str | AccessEntry) -> str:
+        if isinstance(line, str):
+            return line
+        assert self._access_line is not None  # entries come only through access_writer
+        return self._access_line(line) + self.terminator

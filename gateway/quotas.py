@@ -12,6 +12,10 @@ The lifespan registers each service's source; each service admits its creations:
         await chronos.create_job(...)                   # still inside the lock
 
 ``admit(..., replay=...)`` lets an idempotent retry find its first attempt under the same lock.
+
+Whose quota: the caller's (an ``Identity``) when they create or change their own work; when an
+administrator changes someone else's, the owner's, as their workload recorded it at creation
+(``RecordedOwner``: the owner key and the quota groups the owner was in then).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from gateway.config import QuotaLimits, Settings
 from gateway.errors import QuotaExceeded
@@ -61,6 +65,26 @@ class Usage:
 UsageSource = Callable[[str], Awaitable[Usage]]
 
 
+class QuotaHolder(Protocol):
+    """Whose quota a workload counts against: an ``Identity``, or a ``RecordedOwner``."""
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def groups(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class RecordedOwner:
+    """An owner known only from their workload (an administrator changes it): the owner key and
+    the quota groups recorded when it was created. The owner's token is not at hand, and their
+    limits follow their groups, not the administrator's."""
+
+    owner: str
+    groups: frozenset[str] = frozenset()
+
+
 def default_limits(settings: Settings) -> QuotaLimits:
     return QuotaLimits(gpus=settings.quota_gpus, cpus=settings.quota_cpus,
                        memory=settings.quota_memory, deployments=settings.quota_deployments,
@@ -90,7 +114,8 @@ def used_by_resource(usage: dict[str, Usage]) -> dict[str, float]:
             "jobs": usage.get("jobs", Usage()).count}
 
 
-def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: Usage) -> None:
+def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: Usage, *,
+                whose: str = "Your") -> None:
     """Refuse ``asked`` (one more item of ``kind``) if it would take the owner over ``limits``."""
     total = sum(usage.values(), Usage())
     over: dict[str, dict[str, float]] = {}
@@ -106,7 +131,7 @@ def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: 
     if over:
         parts = [f"{_number(v['used'])} of {_number(v['allowed'])} {_UNITS.get(name, name)} used, "
                  f"{_number(v['asked'])} more asked" for name, v in over.items()]
-        raise QuotaExceeded("Your quota does not allow this: " + "; ".join(parts) + ".",
+        raise QuotaExceeded(f"{whose} quota does not allow this: " + "; ".join(parts) + ".",
                             extra={"quota": over})
 
 
@@ -126,24 +151,30 @@ class Quotas:
     def register_usage(self, kind: str, source: UsageSource) -> None:
         self._sources[kind] = source
 
-    def limits(self, identity: Identity) -> QuotaLimits:
-        return limits_for(identity.groups, self._default, self._by_group)
+    def limits(self, holder: QuotaHolder) -> QuotaLimits:
+        return limits_for(holder.groups, self._default, self._by_group)
+
+    def groups_to_record(self, identity: Identity) -> list[str]:
+        """The caller's groups that set quota limits, recorded on what they create, so an
+        administrator's later change is held to this owner's limits."""
+        return sorted(group for group in identity.groups if group in self._by_group)
 
     async def usage(self, owner: str) -> dict[str, Usage]:
         return {kind: await source(owner) for kind, source in sorted(self._sources.items())}
 
-    async def check(self, identity: Identity, kind: str, hardware: Hardware,
+    async def check(self, holder: QuotaHolder, kind: str, hardware: Hardware,
                     replacing: Usage | None = None) -> None:
         """Refuse one more ``kind`` with ``hardware`` (or, ``replacing`` what an existing one
         counts for, that one changed to ``hardware``); call it holding the owner's lock."""
-        limits = self.limits(identity)
+        limits = self.limits(holder)
         if limits == QuotaLimits():
             return
-        usage = await self.usage(identity.owner)
+        usage = await self.usage(holder.owner)
         if replacing is not None:
             usage[kind] = usage.get(kind, Usage()) - replacing
+        whose = "The owner's" if isinstance(holder, RecordedOwner) else "Your"
         try:
-            check_quota(limits, usage, kind, Usage.of(hardware))
+            check_quota(limits, usage, kind, Usage.of(hardware), whose=whose)
         except QuotaExceeded as refused:
             for resource in refused.extra.get("quota", {}):
                 self.refusals[(kind, resource)] += 1

@@ -1,4 +1,4 @@
-"""Each request's id, from ``X-Request-Id`` or made here, and the access log line.
+"""Each request's id, from ``X-Request-Id`` or made here, and its access line (gateway/access_log.py).
 
 The id is returned in the response, sent on every upstream call (an httpx request hook) and put
 on every log record written while the request is handled (a logging filter), so one id ties
@@ -18,13 +18,14 @@ from collections.abc import Callable
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.access_log import log_access
+
 HEADER = "X-Request-Id"
 # What proxies make (UUIDs, Apache's mod_unique_id) fits; anything else is replaced, so a client
 # cannot write arbitrary text into log lines or upstream headers.
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9@._:+=/-]{8,128}")
 
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-access_log = logging.getLogger("gateway.access")
 
 
 def current_request_id() -> str | None:
@@ -62,19 +63,24 @@ class RequestIdLogFilter(logging.Filter):
 
 # Told of each finished request (scope, status, seconds): the metrics.
 RequestObserver = Callable[[Scope, int, float], None]
+# Answers a request at once from memory (status, headers, body), or None: the app answers it.
+Front = Callable[[Scope], tuple[int, list[tuple[bytes, bytes]], bytes] | None]
 
 
 class RequestContextMiddleware:
     """Pure ASGI, outermost: sets the id, returns it, writes one access line per request and
-    reports it to ``observe``. Streams such as log follows pass through untouched.
+    reports it to ``observe``. Streams such as log follows pass through untouched. A request
+    the ``front`` answers (gateway/api/list_front.py) goes no further.
 
     The access line has the path without its query string (where tokens offered in the URL
     would be) and never a header.
     """
 
-    def __init__(self, app: ASGIApp, observe: RequestObserver | None = None) -> None:
+    def __init__(self, app: ASGIApp, observe: RequestObserver | None = None,
+                 front: Front | None = None) -> None:
         self.app = app
         self.observe = observe
+        self.front = front
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,29 +93,37 @@ class RequestContextMiddleware:
                 break
         request_id = request_id_from(header)
         returned = (b"x-request-id", request_id.encode("latin-1"))
-        token = _current.set(request_id)
         started = time.perf_counter()
+        answer = self.front(scope) if self.front is not None else None
+        if answer is not None:
+            status, headers, body = answer
+            try:
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [*headers, returned]})
+                await send({"type": "http.response.body", "body": body})
+            finally:
+                self._finished(scope, status, started, request_id)
+            return
+        token = _current.set(request_id)
         status = 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                # A new list: the app's own may be shared between answers.
                 message["headers"] = [*message.get("headers", ()), returned]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            if self.observe is not None:
-                self.observe(scope, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                method, path, client = scope["method"], scope["path"], scope.get("client")
-                access_log.info(
-                    "%s %s %s", method, path, status,
-                    extra={"method": method, "path": path, "status": status,
-                           "client": client[0] if client else None,
-                           "duration_ms": round(seconds * 1000, 1), "request_id": request_id})
+            self._finished(scope, status, started, request_id)
             _current.reset(token)
+
+    def _finished(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+        seconds = time.perf_counter() - started
+        if self.observe is not None:
+            self.observe(scope, status, seconds)
+        client = scope.get("client")
+        log_access(scope["method"], scope["path"], status, client[0] if client else None,
+                   seconds, request_id)

@@ -4,8 +4,9 @@ is to do is to hand back bytes already rendered.
 Clients and the UI poll their list. When the caller's token was verified before (the cache of
 verified tokens, no signature check), the read view is live, and the list at its current
 version was rendered already (gateway/api/rendered.py), this answers at once (200 or 304),
-skipping routing, dependency solving and validation (it sits just inside the request
-context: the answer still gets its request id, access line and metrics). Anything else (a new
+skipping the framework: routing, dependency solving and validation. The request context asks
+it first (gateway/request_context.py), so the answer still gets its request id, access line
+and metrics. Anything else (a new
 token, a refusal, an unusual query, a list not rendered yet) goes on to the route, which
 checks, renders, and fills the cache for the next time; this front never refuses anything.
 """
@@ -16,10 +17,10 @@ from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from gateway.api.deps import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT, Listing
-from gateway.api.rendered import Rendered, deployment_list_key
+from gateway.api.rendered import RawHeaders, Rendered, deployment_list_key
 from gateway.errors import GatewayError
 
 PATH = "/v1/deployments"
@@ -28,22 +29,21 @@ _ROUTE = SimpleNamespace(path=PATH)
 
 
 class DeploymentListFront:
-    def __init__(self, app: ASGIApp, root: FastAPI) -> None:
-        self.app = app
+    """A front for the request context (gateway/request_context.py): the answer, or None."""
+
+    def __init__(self, root: FastAPI) -> None:
         self._root = root  # its state holds the edges, services and rendered lists
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
-            found = self._rendered(scope)
-            if found is not None:
-                rendered, if_none_match = found
-                status, body = rendered.answer(if_none_match)
-                scope["route"] = _ROUTE
-                await send({"type": "http.response.start", "status": status,
-                            "headers": rendered.raw_headers[status]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+    def __call__(self, scope: Scope) -> tuple[int, RawHeaders, bytes] | None:
+        if scope["method"] != "GET" or scope["path"] != PATH:
+            return None
+        found = self._rendered(scope)
+        if found is None:
+            return None
+        rendered, if_none_match = found
+        status, body = rendered.answer(if_none_match)
+        scope["route"] = _ROUTE
+        return status, rendered.raw_headers[status], body
 
     def _rendered(self, scope: Scope) -> tuple[Rendered, str | None] | None:
         state = self._root.state

@@ -39,7 +39,7 @@ _UPSTREAM_PREFIXES = ("/v1/deployments", "/v1/jobs")
 _WHY = {
     400: "A malformed Authorization header, or a token sent in the URL",
     401: "No token, or not a valid one",
-    403: "The token lacks a required group or scope (or, creating, the quota is exceeded)",
+    403: "The token lacks a required group or scope (or, creating or changing, the quota is exceeded)",
     404: "Not found (also: not yours)",
     409: "Refused in the resource's present state (no task or run yet, dependents, locked)",
     413: "The request body is larger than GATEWAY_MAX_BODY_BYTES",

@@ -55,8 +55,9 @@ def hardware(spec: dict[str, Any]) -> str:
 
 
 def owner_cell(shown: bool, item: dict[str, Any] | None = None) -> list[str]:
-    """The OWNER column of an --all listing: its header without ``item``, else the cell."""
+    """The OWNER column of an --all listing: its header without ``item``, else the cell: the
+    owner's name, or their key for work made before the gateway recorded names."""
     if not shown:
         return []
-    return ["OWNER"] if item is None else [str(item.get("owner") or "-")]
+    return ["OWNER"] if item is None else [str(item.get("owner_name") or item.get("owner") or "-")]
 

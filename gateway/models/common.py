@@ -18,6 +18,10 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" lets a traili
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MODULE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ModuleName = Annotated[str, StringConstraints(pattern=MODULE_NAME_PATTERN)]
+# Validation context key: only the fields that parsed are validated (the web form then shows the
+# services' checks of those beside the refusals of the others), so a rule that needs another,
+# missing field cannot be judged and is left to the full validation.
+PARTIAL = "partial"
 
 
 def _as_text(value: object) -> object:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from gateway.models.common import (
+    PARTIAL,
     EnvValue,
     Hardware,
     HardwareView,
@@ -91,7 +92,7 @@ class DeploymentRequest(BaseModel):
                                     info: ValidationInfo) -> SecretStr | None:
         # A field validator (not a model one) so the 422 names `jupyter_password`.
         service = info.data.get("service")
-        if service == "jupyter" and password is None:
+        if service == "jupyter" and password is None and not (info.context or {}).get(PARTIAL):
             raise ValueError("required for the jupyter service")
         if service is not None and service != "jupyter" and password is not None:
             raise ValueError("only used by the jupyter service")
@@ -115,6 +116,7 @@ class Task(BaseModel):
 
 _DEPLOYMENT_EXAMPLE: JsonValue = {
     "id": "3f9c0e2a7b41d8c6e5a90b12", "owner": "0744bb3423df4e4421a5fa726ff936ae",
+    "owner_name": "Alice Example",
     "module": "image-classification-tf", "image": "deephdc/deep-oc-image-classification-tf:gpu",
     "service": "deepaas", "hardware": {"cpus": 2, "memory": 8192, "disk": 10240, "gpus": 1},
     "description": "plant classifier retraining", "created_at": "2026-11-29T12:00:00Z",
@@ -126,7 +128,10 @@ class Deployment(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_DEPLOYMENT_EXAMPLE]})
 
     id: str
-    owner: str
+    owner: str = Field(description="The owner key (a digest of the owner's issuer and subject).")
+    owner_name: str | None = Field(
+        None, description="The owner's name as their token gave it at creation (name, else "
+        "username, else e-mail), for administrators' lists; null for older deployments.")
     module: str | None = None
     image: str
     service: ServiceKind

@@ -189,7 +189,10 @@ class Job(BaseModel):
     id: str = Field(description="Stable id (gw-<owner>-<name>); your own jobs also answer to "
                                 "their bare name in the routes.")
     name: str
-    owner: str
+    owner: str = Field(description="The owner key (a digest of the owner's issuer and subject).")
+    owner_name: str | None = Field(
+        None, description="The owner's name as their token gave it at submission (name, else "
+        "username, else e-mail), for administrators' lists; null for older jobs.")
     module: str | None = None
     image: str | None = None
     command: str

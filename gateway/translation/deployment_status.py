@@ -10,7 +10,8 @@ from typing import Any
 
 from gateway.models import Deployment, DeploymentStatus, Task
 from gateway.models.common import HardwareView
-from gateway.translation.deployments import DEPLOYMENT_LABEL, OWNER_LABEL
+from gateway.translation.deployments import DEPLOYMENT_LABEL, OWNER_LABEL, OWNER_NAME_LABEL
+from gateway.translation.owner_record import clean_name
 
 # Marathon's NoOfferMatchReason values (mesos/NoOfferMatchReason.scala), as sentences.
 _REJECT_REASONS = {
@@ -59,6 +60,7 @@ def deployment_from_app(app: dict[str, Any], *, lb_host: str,
     return Deployment(
         id=labels.get(DEPLOYMENT_LABEL) or str(app["id"]).rsplit("/", 1)[-1],
         owner=labels.get(OWNER_LABEL, ""),
+        owner_name=clean_name(labels.get(OWNER_NAME_LABEL)),
         module=labels.get("gateway.module"),
         image=((app.get("container") or {}).get("docker") or {}).get("image", ""),
         service="jupyter" if service == "jupyter" else "deepaas",
@@ -179,7 +181,8 @@ def unreadable_deployment(app: dict[str, Any]) -> Deployment:
     labels = labels if isinstance(labels, dict) else {}
     return Deployment(
         id=str(labels.get(DEPLOYMENT_LABEL) or str(app.get("id", "")).rsplit("/", 1)[-1]),
-        owner=str(labels.get(OWNER_LABEL, "")), image="", service="deepaas",
+        owner=str(labels.get(OWNER_LABEL, "")),
+        owner_name=clean_name(labels.get(OWNER_NAME_LABEL)), image="", service="deepaas",
         hardware=HardwareView(cpus=0.0, memory=0, disk=0, gpus=0), status="unknown",
         status_reason="Marathon holds this deployment in a form the gateway cannot read; "
                       "delete it and deploy again.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.identity import Identity
 from gateway.models import DeploymentRequest
+from gateway.translation.owner_record import display_name, groups_text
 from gateway.translation.workload import (
     check_hardware_bounds,
     check_user_env,
@@ -34,6 +35,10 @@ FINGERPRINT_LABEL = "gateway.request"
 # Idempotency-Key but another password must not be replayed, and a plain digest of a password
 # would let anyone who reads the labels try guesses against it without the app's own key.
 SECRETS_LABEL = "gateway.secrets"
+# The creator's name (for administrators' lists) and quota groups (for administrators' changes),
+# see translation/owner_record.py. Never selected on: they are free text.
+OWNER_NAME_LABEL = "gateway.owner-name"
+QUOTA_GROUPS_LABEL = "gateway.owner-quota-groups"
 
 
 def resolve_deployment(request: DeploymentRequest, catalog: ModuleCatalog,
@@ -140,8 +145,10 @@ def marathon_app_for(
     idempotency_key: str | None = None,
     secrets_key: bytes | None = None,
     vhost_domain: str = "",
+    quota_groups: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The Marathon app for a request already passed through :func:`resolve_deployment`."""
+    """The Marathon app for a request already passed through :func:`resolve_deployment`;
+    ``quota_groups`` are the creator's groups that set their quota limits."""
     if not request.image:
         raise ValueError("resolve the request's image first")
     check_user_env(request.env)
@@ -170,6 +177,11 @@ def marathon_app_for(
         "gateway.service": request.service,
         "gateway.created_at": created_at.isoformat(),
     }
+    owner_name = display_name(identity)
+    if owner_name:
+        labels[OWNER_NAME_LABEL] = owner_name
+    if quota_groups:
+        labels[QUOTA_GROUPS_LABEL] = groups_text(quota_groups)
     if request.module:
         labels["gateway.module"] = request.module
     if request.description:

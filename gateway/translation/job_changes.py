@@ -4,7 +4,8 @@ Pure. The job as Chronos holds it is turned back into the request that made it, 
 applied, and the result is validated by ``JobRequest`` like any submission. What Chronos keeps
 that a request cannot say is carried over from the old job: the schedule as Chronos advanced it
 (when the change leaves it alone, so a run-once job is not run again), the counts and last
-outcomes (a POST overwrites them), the obscured storage password, and when it was created.
+outcomes (a POST overwrites them), the obscured storage password, when it was created and what
+was recorded of its creator (name, quota groups).
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def carried_over(old: dict[str, Any], new: dict[str, Any], change: JobChange) ->
     meta = json.loads(_env_value(job, META_ENV) or "{}")
     old_meta = job_meta(old)
     meta["created_at"] = old_meta.get("created_at", meta.get("created_at"))
+    # What was recorded of the creator stays theirs, whoever changes the job.
+    for key in ("owner_name", "quota_groups"):
+        meta.pop(key, None)
+        if key in old_meta:
+            meta[key] = old_meta[key]
     env = [e for e in job["environmentVariables"] if e["name"] != META_ENV]
     if not {"schedule", "timezone"} & change.model_fields_set and not old.get("parents"):
         # Left alone: Chronos' own (advanced) schedule, so nothing runs again or sooner.

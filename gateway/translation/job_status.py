@@ -17,6 +17,7 @@ from gateway.models.common import HardwareView
 from gateway.models.jobs import Job, JobStatus, Run, RunState, StorageView
 from gateway.models.schedules import read_schedule
 from gateway.translation.jobs import META_ENV, RCLONE_ENV, split_chronos_name
+from gateway.translation.owner_record import clean_name
 
 TASK_ID = re.compile(r"^ct:(?P<due>\d+):(?P<attempt>\d+):(?P<job>[\w.-]+):?(?P<args>.*)$")
 _RUN_STATES: dict[str, RunState] = {
@@ -167,7 +168,8 @@ def job_view(job: dict[str, Any], *, live_state: str, runs: list[Run], now: date
     container = job.get("container")
     image = container.get("image") if isinstance(container, dict) else None
     return Job(
-        id=name, name=bare_name, owner=owner, module=meta.get("module"),
+        id=name, name=bare_name, owner=owner, owner_name=clean_name(meta.get("owner_name")),
+        module=meta.get("module"),
         image=image, command=str(meta.get("command") or job.get("command", "")),
         args=[str(a) for a in meta.get("args") or []],
         hardware=HardwareView(
@@ -194,7 +196,8 @@ def unreadable_job(job: dict[str, Any]) -> Job:
     """What can be said of a job whose stored shape the gateway cannot read: its name."""
     name = str(job.get("name", ""))
     owner, bare_name = split_chronos_name(name) or ("", name)
-    return Job(id=name, name=bare_name, owner=owner, command="",
+    return Job(id=name, name=bare_name, owner=owner,
+               owner_name=clean_name(job_meta(job).get("owner_name")), command="",
                hardware=HardwareView(cpus=0.0, memory=0, disk=0, gpus=0),
                status="unknown",
                status_reason="Chronos holds this job in a form the gateway cannot read; delete "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,8 +125,12 @@ def chronos_job_for(
     now: datetime,
     gpus_supported: bool,
     rclone_password_obscured: str | None = None,
+    owner_name: str | None = None,
+    quota_groups: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The Chronos job for a resolved request (parents given by the user's names)."""
+    """The Chronos job for a resolved request (parents given by the user's names). The owner's
+    name (from ``display_name``) and quota groups go into the job's META_ENV: Chronos
+    has no labels, and its ``ownerName`` is what Chronos' own UI shows, kept to the owner key."""
     request, hardware = resolved.request, resolved.hardware
     env = dict(request.env)
     if request.storage is not None:
@@ -139,12 +144,17 @@ def chronos_job_for(
             RCLONE_ENV + "PASS": rclone_password_obscured,
         })
     schedule = job_schedule(request, now)
-    env[META_ENV] = json.dumps({
+    meta: dict[str, Any] = {
         "name": request.name, "owner": owner, "module": request.module,
         "command": request.command, "args": request.args,
         "run": "parents" if request.parents else ("schedule" if request.schedule else "now"),
         "created_at": format_instant(now.astimezone(UTC)),
-    }, separators=(",", ":"), sort_keys=True)
+    }
+    if owner_name:
+        meta["owner_name"] = owner_name
+    if quota_groups:
+        meta["quota_groups"] = sorted(quota_groups)
+    env[META_ENV] = json.dumps(meta, separators=(",", ":"), sort_keys=True)
 
     job: dict[str, Any] = {
         "name": chronos_name(owner, request.name),

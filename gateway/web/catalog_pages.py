@@ -85,7 +85,8 @@ async def deploy_submit(name: str, form: PostedForm, ui: UiDep, edges: EdgesDep,
     user = ui.user
 
     async def create() -> Created:
-        request = forms.build(DeploymentRequest, data, errors, DEPLOY_INPUTS)
+        request = await forms.build(DeploymentRequest, data, errors, DEPLOY_INPUTS,
+                                    check=deployments.resolve)
         return await deployments.create(request, user)
 
     created, errors = await forms.submit(create, DEPLOY_INPUTS)

@@ -4,20 +4,30 @@ The inputs are named like the API's fields (``hardware.cpus``, ``storage.rclone_
 field paths of pydantic's errors (worded as the API words them) and of the services'
 ``InvalidInput`` land on the input they concern; what matches no input is said at the top of
 the form. Secrets are never put back into a form that is shown again.
+
+Every error is shown at once: when some fields are refused, the service's own checks (ranges,
+reserved names, what the cluster can hold) still run on the fields that parsed, so a too-short
+password does not hide that 99 CPUs is out of range until it is fixed. The rules stay the
+service's; the form only leaves the refused fields out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import copy
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.errors import InvalidInput, QuotaExceeded
+from gateway.errors import GatewayError, InvalidInput, QuotaExceeded
+from gateway.models.common import PARTIAL
 from gateway.models.messages import field_errors
 from gateway.web.context import Form
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+# Leaving out a refused field can refuse another (storage without its URL): a few rounds at most.
+_PARTIAL_ROUNDS = 3
 FieldErrors = dict[str, list[str]]  # input name -> sentences; "" is the form as a whole
 SECRET_FIELDS = ("storage.rclone_password", "jupyter_password", "csrf")
 HARDWARE = (("cpus", float), ("memory", int), ("disk", int), ("gpus", int))
@@ -48,7 +58,14 @@ def field_for(path: str, inputs: set[str]) -> str:
 
 
 def add_error(errors: FieldErrors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
+    if message not in errors.get(field, []):
+        errors.setdefault(field, []).append(message)
+
+
+def merge(errors: FieldErrors, more: FieldErrors) -> None:
+    for field, messages in more.items():
+        for message in messages:
+            add_error(errors, field, message)
 
 
 def validation_errors(exc: ValidationError, inputs: set[str]) -> FieldErrors:
@@ -110,18 +127,62 @@ def storage(form: Form) -> dict[str, str] | None:
     return {k: v for k, v in values.items() if v}
 
 
-def build(model: type[BaseModel], data: dict[str, Any], errors: FieldErrors,
-          inputs: set[str]) -> Any:
+async def build(model: type[M], data: dict[str, Any], errors: FieldErrors, inputs: set[str],
+                check: Callable[[M], Awaitable[object]]) -> M:
+    """The request, or FormInvalid with every error: the form's own (already in ``errors``), the
+    model's, and what ``check`` (the service's validation, which sends nothing) refuses of the
+    fields that parsed."""
     try:
         built = model.model_validate(data)
     except ValidationError as exc:
-        for field, messages in validation_errors(exc, inputs).items():
-            for message in messages:
-                add_error(errors, field, message)
-        raise FormInvalid(errors) from None
-    if errors:
-        raise FormInvalid(errors)
-    return built
+        merge(errors, validation_errors(exc, inputs))
+        part = parsed_part(model, data, exc)
+    else:
+        if not errors:
+            return built
+        part = built
+    if part is not None:
+        try:
+            await check(part)
+        except InvalidInput as refused:
+            merge(errors, service_errors(refused, inputs))
+        except GatewayError:
+            pass  # e.g. no Mesos master to size against: the errors found so far still show
+    raise FormInvalid(errors)
+
+
+def parsed_part(model: type[M], data: dict[str, Any], exc: ValidationError) -> M | None:
+    """The request made of the fields that parsed, each refused one left out (so it takes its
+    default); None when that cannot be made."""
+    partial = copy.deepcopy(data)
+    for _ in range(_PARTIAL_ROUNDS):
+        if not all(_leave_out(partial, error["loc"]) for error in exc.errors()):
+            return None
+        try:
+            return model.model_validate(partial, context={PARTIAL: True})
+        except ValidationError as again:
+            exc = again
+    return None
+
+
+def _leave_out(data: dict[str, Any], location: Sequence[int | str]) -> bool:
+    """Remove the value a pydantic error's ``loc`` points into: a whole list for an item of it,
+    the whole object for a required member it lacks (storage without its URL). False when
+    there is nothing to remove: a required field missing, or a rule over the whole request."""
+    node, parent = data, None
+    for index, key in enumerate(location):
+        if key not in node:
+            break
+        inner = node[key]
+        if index == len(location) - 1 or not isinstance(inner, dict):
+            del node[key]
+            return True
+        node, parent = inner, (node, key)
+    if parent is None:
+        return False
+    container, key = parent
+    del container[key]
+    return True
 
 
 async def submit(create: Callable[[], Awaitable[T]], inputs: set[str]) -> tuple[T | None, FieldErrors]:

@@ -119,8 +119,12 @@ async def job_submit(form: PostedForm, ui: UiDep, edges: EdgesDep, jobs: JobsDep
             forms.add_error(errors, "parents", "Choose at least one of your jobs.")
     user = ui.user
 
+    async def check(request: JobRequest) -> None:
+        await jobs.preview(request, user)
+
     async def create() -> Job:
-        return await jobs.create(forms.build(JobRequest, data, errors, JOB_INPUTS), user)
+        request = await forms.build(JobRequest, data, errors, JOB_INPUTS, check=check)
+        return await jobs.create(request, user)
 
     created, errors = await forms.submit(create, JOB_INPUTS)
     if created is not None:

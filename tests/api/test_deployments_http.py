@@ -4,6 +4,7 @@ quotas, logs and isolation, where exact control over the upstream answers matter
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -292,3 +293,48 @@ def test_concurrent_retries_with_one_key_at_the_quota_limit_all_get_the_same_dep
         assert {r.status_code for r in responses} == {202}, [r.text for r in responses]
         assert len({r.json()["id"] for r in responses}) == 1
         assert len(harness.cluster.apps) == 1 and harness.cluster.posts == 1
+
+
+def _change(harness: Harness, deployment_id: str, user: str, cpus: float) -> Any:
+    return harness.call("PATCH", f"/v1/deployments/{deployment_id}", user,
+                        json={"hardware": {"cpus": cpus}})
+
+
+def test_an_administrators_change_is_held_to_the_owners_quota_not_the_administrators():
+    with configured(quota_cpus=2, quota_groups={"deep/admins": {"cpus": 100}}) as harness:
+        deployment_id = harness.deploy().json()["id"]  # alice's, 1 CPU
+        refused = _change(harness, deployment_id, "admin", 4)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "quota_exceeded"
+        assert refused.json()["detail"] == ("The owner's quota does not allow this: 0 of 2 CPUs "
+                                            "used, 4 more asked.")
+        assert harness.cluster.updates == 0
+        # The owner's own change is checked the same way, against the same numbers.
+        assert _change(harness, deployment_id, "alice", 4).json()["quota"] == \
+            refused.json()["quota"]
+        assert _change(harness, deployment_id, "admin", 2).status_code == 200
+        assert harness.cluster.updates == 1
+
+
+def test_an_administrators_change_follows_the_quota_groups_the_owner_was_in_at_creation():
+    with configured(quota_cpus=2, quota_groups={"deep": {"cpus": 6}}) as harness:
+        deployment_id = harness.deploy().json()["id"]
+        [app] = harness.cluster.apps.values()
+        assert app["labels"]["gateway.owner-quota-groups"] == '["deep"]'
+        assert _change(harness, deployment_id, "admin", 6).status_code == 200
+        assert _change(harness, deployment_id, "admin", 7).status_code == 403
+        # An app made before the groups were recorded: the owner's limits are the defaults.
+        del app["labels"]["gateway.owner-quota-groups"]
+        assert _change(harness, deployment_id, "admin", 3).status_code == 403
+        assert _change(harness, deployment_id, "admin", 2).status_code == 200
+
+
+def test_admins_see_each_owners_name_beside_the_key_and_the_key_alone_for_older_apps(harness):
+    first, second = harness.deploy().json()["id"], harness.deploy("bob").json()["id"]
+    older = next(a for a in harness.cluster.apps.values() if a["id"].endswith(second))
+    del older["labels"]["gateway.owner-name"]
+    everyone = {d["id"]: d for d in
+                harness.call("GET", "/v1/deployments?all=true", "admin").json()["items"]}
+    assert everyone[first]["owner_name"] == "Alice Example"
+    assert len(everyone[first]["owner"]) == 32
+    assert everyone[second]["owner_name"] is None and len(everyone[second]["owner"]) == 32

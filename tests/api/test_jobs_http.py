@@ -3,6 +3,7 @@ Chronos' error shapes, ownership on every route, runs and logs from the Mesos ma
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -280,3 +281,38 @@ def test_jobs_count_against_the_users_job_quota():
         assert over.status_code == 403 and over.json()["code"] == "quota_exceeded"
         assert len(harness.chronos.posted) == 1
         assert harness.submit(user="bob", name="second").status_code == 201
+
+
+def test_an_administrators_change_is_held_to_the_owners_quota_not_the_administrators():
+    with configured(quota_cpus=2, quota_groups={"deep/admins": {"cpus": 100}},
+                    chronos_cache_ttl=0.0) as harness:
+        job_id = harness.submit().json()["id"]  # alice's, 1 CPU
+        refused = harness.call("PATCH", f"/v1/jobs/{job_id}", "admin",
+                               json={"hardware": {"cpus": 4}})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"].startswith("The owner's quota does not allow this")
+        assert len(harness.chronos.posted) == 1
+        own = harness.call("PATCH", f"/v1/jobs/{job_id}", json={"hardware": {"cpus": 4}})
+        assert own.json()["quota"] == refused.json()["quota"]
+        assert harness.call("PATCH", f"/v1/jobs/{job_id}", "admin",
+                            json={"hardware": {"cpus": 2}}).status_code == 200
+
+
+def test_an_administrators_change_of_a_job_follows_the_owners_recorded_groups_and_keeps_them():
+    with configured(quota_cpus=2, quota_groups={"deep": {"cpus": 6}},
+                    chronos_cache_ttl=0.0) as harness:
+        job_id = harness.submit().json()["id"]
+        for cpus, status in ((6, 200), (5, 200), (7, 403)):
+            changed = harness.call("PATCH", f"/v1/jobs/{job_id}", "admin",
+                                   json={"hardware": {"cpus": cpus}})
+            assert changed.status_code == status, (cpus, changed.text)
+        # The administrator's change kept what was recorded of the owner, not the admin's.
+        meta = json.loads(next(e["value"] for e in harness.chronos.posted[-1][
+            "environmentVariables"] if e["name"] == "GATEWAY_JOB"))
+        assert meta["quota_groups"] == ["deep"] and meta["owner_name"] == "Alice Example"
+
+
+def test_admins_see_the_name_a_job_owner_had_when_submitting(harness):
+    harness.submit()
+    [job] = harness.call("GET", "/v1/jobs?all=true", "admin").json()["items"]
+    assert job["owner_name"] == "Alice Example" and len(job["owner"]) == 32

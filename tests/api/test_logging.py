@@ -10,10 +10,12 @@ import logging
 import httpx
 import pytest
 
+from gateway.access_log import NAME as ACCESS
+from gateway.access_log import AccessEntry, log_access
 from gateway.audit import audited
 from gateway.errors import NotFound
 from gateway.identity import Identity
-from gateway.log_setup import configure_logging
+from gateway.log_setup import configure_logging, json_formatter
 from gateway.request_context import (
     RequestContextMiddleware,
     current_request_id,
@@ -73,6 +75,34 @@ def test_json_lines_carry_level_logger_message_request_id_and_extra_fields(captu
     assert access["logger"] == "gateway.access" and access["status"] == 204
     assert access["path"] == "/v1/me" and access["request_id"] == "req-from-apache-1"
     assert "a=1" not in json.dumps(access)
+
+
+def test_a_batched_access_line_is_the_line_python_json_logger_writes_for_its_record(captured):
+    """gateway serve's batch writes access lines without a record (gateway/access_log.py):
+    the same object, key for key and in the same order, as the record's line."""
+    handler = configure_logging("json", stream=captured, batched=True)
+    entry = AccessEntry(1764547200.25, "GET", "/v1/deployments", 200, "10.0.0.9", 0.4,
+                        "req-from-apache-1")
+    log_access("GET", "/v1/deployments", 200, "10.0.0.9", 0.0004, "req-from-apache-1")
+    handler.flush()
+    [written] = captured.getvalue().splitlines()
+    record = logging.getLogger(ACCESS).makeRecord(
+        ACCESS, logging.INFO, "", 0, "%s", (entry.message,), None, extra=entry.fields())
+    record.created = entry.created
+    assert list(json.loads(handler.format(record)).items()) == list(
+        json.loads(json_formatter().access_line(entry)).items())
+    assert list(json.loads(written)) == list(json.loads(handler.format(record)))
+
+
+def test_the_access_level_silences_batched_access_lines_too(captured):
+    handler = configure_logging("json", stream=captured, batched=True)
+    logging.getLogger(ACCESS).setLevel(logging.WARNING)
+    try:
+        log_access("GET", "/v1/deployments", 200, None, 0.001, "req-from-apache-1")
+        handler.flush()
+    finally:
+        logging.getLogger(ACCESS).setLevel(logging.NOTSET)
+    assert captured.getvalue() == ""
 
 
 def test_text_lines_are_for_people(captured):

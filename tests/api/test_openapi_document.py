@@ -51,3 +51,12 @@ def test_answers_document_their_headers_and_creations_link_to_their_routes():
     submitted = paths["/v1/jobs"]["post"]["responses"]["201"]
     assert set(submitted["headers"]) == {"Location"} and len(submitted["links"]) == 5
     assert paths["/v1/jobs/{job_id}"]["delete"]["responses"]["204"]["headers"]["X-Deleted-Jobs"]
+
+
+def test_deployments_and_jobs_document_the_owners_key_and_optional_name():
+    schemas = DOCUMENT["components"]["schemas"]
+    for name in ("Deployment", "Job"):
+        properties = schemas[name]["properties"]
+        assert "owner" in schemas[name]["required"] and "owner_name" not in schemas[name]["required"]
+        assert "key" in properties["owner"]["description"]
+        assert "name" in properties["owner_name"]["description"]

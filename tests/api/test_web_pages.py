@@ -95,6 +95,32 @@ def test_the_services_refusals_land_on_the_field_they_concern(web: WebClient):
     assert 'id="error-hardware.cpus">At most 8.' in answer.text
 
 
+def test_a_refused_field_does_not_hide_the_services_range_checks_of_the_others(web: WebClient):
+    answer = web.send_form(DEPLOY, DEPLOY, {
+        "service": "jupyter", "jupyter_password": "pw-7x2q", "hardware.cpus": "99",
+        "hardware.memory": "2048", "hardware.gpus": "3", "storage.rclone_url": "http://x.example/",
+        "storage.rclone_user": "me", "storage.rclone_password": "rclone-secret-value"})
+    assert answer.status_code == 422
+    page = answer.text
+    assert 'id="error-jupyter_password">Must be at least 9 characters long.' in page
+    assert 'id="error-storage.rclone_url">Must be an https:// URL without spaces.' in page
+    assert 'id="error-hardware.cpus">At most 8.' in page
+    assert 'id="error-hardware.gpus">At most 2.' in page
+    assert page.count('id="error-jupyter_password"') == 1
+    assert "pw-7x2q" not in page and "rclone-secret-value" not in page
+    assert not web.cluster.apps
+
+
+def test_a_job_form_shows_the_services_range_checks_beside_the_fields_it_refused(web: WebClient):
+    answer = web.send_form("/ui/jobs/new", "/ui/jobs/new", {
+        "name": "nightly", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
+        "when": "now", "env": "1BAD=x", "hardware.cpus": "99", "hardware.memory": "2048"})
+    assert answer.status_code == 422
+    assert 'id="error-env">' in answer.text
+    assert 'id="error-hardware.cpus">At most' in answer.text
+    assert not web.chronos.posted
+
+
 def test_another_user_never_sees_a_deployment_that_is_not_theirs(web: WebClient):
     deployment_id = _deploy(web)
     assert deployment_id not in web.page("/ui/deployments", "bob").text
@@ -107,6 +133,8 @@ def test_admins_see_everyones_deployments_with_their_owners(web: WebClient):
     alice_owner = next(iter(web.cluster.apps.values()))["labels"]["gateway.owner"]
     everyone = web.page("/ui/deployments", "admin", params={"all": "1"}).text
     assert deployment_id in everyone and alice_owner in everyone and "<th>Owner</th>" in everyone
+    assert "Alice Example" in everyone
+    assert "Alice Example" in web.page(f"/ui/deployments/{deployment_id}", "admin").text
     refused = web.page("/ui/deployments", "alice", params={"all": "1"})
     assert refused.status_code == 403 and "Only administrators" in refused.text
 
@@ -163,3 +191,15 @@ def test_killing_a_job_with_nothing_running_says_so_on_its_page(web: WebClient):
     page = made.headers["location"]
     refused = web.send_form(page, page + "/kill", {})
     assert refused.status_code == 409 and "Nothing to kill" in refused.text
+
+
+def test_an_owners_name_is_shown_to_admins_as_text_and_older_apps_show_the_key(web: WebClient):
+    first, second = _deploy(web), _deploy(web)
+    apps = {app["labels"]["gateway.deployment"]: app for app in web.cluster.apps.values()}
+    apps[first]["labels"]["gateway.owner-name"] = "<script>alert(1)</script>"
+    del apps[second]["labels"]["gateway.owner-name"]  # made before names were recorded
+    everyone = web.page("/ui/deployments", "admin", params={"all": "1"}).text
+    assert "<script>alert(1)" not in everyone and "&lt;script&gt;alert(1)" in everyone
+    owner_cells = re.findall(r'<td class="owner">(.*?)</td>', everyone, re.S)
+    key = apps[second]["labels"]["gateway.owner"]
+    assert f'<span class="mono">{key}</span>' in owner_cells

@@ -30,6 +30,7 @@ class FakeCluster:
         # its id, or the request is lost on the way by raising).
         self.before_next_post: Callable[[dict[str, Any]], None] | None = None
         self.posts = 0
+        self.updates = 0
         self.files: dict[str, bytes] = {}  # "<directory>/stdout" -> content
         self.completed: list[dict[str, Any]] = []  # tasks Marathon no longer lists
         self.reads_before_agent_fails: int | None = None  # then /files/read answers 500
@@ -75,6 +76,9 @@ class FakeCluster:
         if method == "DELETE":
             del self.apps[app_id]
             self._remove_task(app)
+        elif method == "PUT":  # a partial update: the given fields replace the app's
+            app.update(json.loads(request.content))
+            self.updates += 1
         elif restart:
             self._remove_task(app)
             self._start_task(app)
