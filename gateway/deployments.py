@@ -1,8 +1,11 @@
 """Deployments: a request and the caller in, Marathon calls out. Ownership is checked here.
 
-Creation is admitted by the owner's quota (``Quotas.admit``); an Idempotency-Key names the app
-deterministically, so a retried POST finds (or, racing, collides with) the app of the first
-attempt instead of creating a second one. See gateway/services.py for the contract.
+Creation is admitted by the owner's quota (``Quotas.admit``). The gateway names every app
+itself, so a create whose answer Marathon lost (a leader crash mid-request, a dropped or slow
+answer) is settled by sending it again (``MarathonClient.create_app``): the user gets the one
+app, with or without an Idempotency-Key. Such a key names the app deterministically, so the
+user's own retried POST finds (or, racing, collides with) the app of the first attempt instead
+of creating a second one. See gateway/services.py for the contract.
 
 Lists and gets are served from the read view (gateway/read_view/) while it is live, without
 asking Marathon, and from Marathon otherwise. Every change made here is written into the view
@@ -159,8 +162,8 @@ class Deployments:
         return Created(view, replayed=True)
 
     async def _forget(self, app_id: str) -> None:
-        # The POST may or may not have reached Marathon before the connection failed; an app
-        # the user was told failed must not linger (and count against the quota).
+        # No attempt of the POST was answered, so it may or may not have landed; an app the
+        # user was told failed must not linger (and count against the quota).
         try:
             await self._marathon.delete_app(app_id)
         except Exception:  # best effort: the original error is what the user sees

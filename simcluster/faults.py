@@ -4,10 +4,11 @@ Rules are managed over HTTP at ``/__sim__/faults`` on every simulated server, an
 only exist when the cluster was started with ``SimConfig(faults=True)``:
 
 * ``POST /__sim__/faults`` ``{"path": "/v2/apps", "method": "GET", "latency": 0.5,
-  "status": 503, "body": {...}, "html": false, "drop": false, "times": 1}`` adds a rule (all
-  keys optional; ``path`` is a prefix, ``times`` null means forever; ``html`` answers ``body``
-  as a text/html page, as a proxy or servlet container in front would). Returns the rule with
-  its ``id``.
+  "status": 503, "body": {...}, "html": false, "drop": false, "after": false, "times": 1}``
+  adds a rule (all keys optional; ``path`` is a prefix, ``times`` null means forever; ``html``
+  answers ``body`` as a text/html page, as a proxy or servlet container in front would;
+  ``after`` serves the request first, so it is acted on, and then delays, drops or replaces
+  its answer). Returns the rule with its ``id``.
 * ``GET /__sim__/faults`` lists rules, ``DELETE /__sim__/faults`` clears them.
 * ``POST /__sim__/leader-loss`` (Marathon only) makes the instance lose its leadership.
 """
@@ -23,7 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _ids = itertools.count(1)
 
@@ -38,6 +39,7 @@ class FaultRule:
     body: Any = None
     html: bool = False
     drop: bool = False
+    after: bool = False
     times: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
@@ -51,7 +53,8 @@ class FaultInjector:
         self.rules: list[FaultRule] = []
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        allowed = {"path", "method", "latency", "status", "body", "html", "drop", "times"}
+        allowed = {"path", "method", "latency", "status", "body", "html", "drop", "after",
+                   "times"}
         rule = FaultRule(id=next(_ids), **{k: v for k, v in spec.items() if k in allowed})
         self.rules.append(rule)
         return rule
@@ -103,6 +106,14 @@ class FaultMiddleware:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        served: list[Message] | None = None
+        if rule.after:
+            served = []
+
+            async def keep(message: Message) -> None:
+                served.append(message)
+
+            await self.app(scope, receive, keep)  # acted on; only its answer is at fault
         if rule.latency:
             await asyncio.sleep(rule.latency)
         if rule.drop:
@@ -119,5 +130,9 @@ class FaultMiddleware:
                 return
             body = rule.body if rule.body is not None else {"message": "injected fault"}
             await JSONResponse(body, status_code=rule.status)(scope, receive, send)
+            return
+        if served is not None:
+            for message in served:
+                await send(message)
             return
         await self.app(scope, receive, send)

@@ -60,6 +60,20 @@ class ServedApp:
                 raise RuntimeError("server exited during startup")
             await asyncio.sleep(0.01)
 
+    async def kill(self) -> None:
+        """Stop as ``kill -9`` does: every open connection is reset and the requests in progress
+        end where they are, unanswered (what they did so far stays done)."""
+        if self._task is None:
+            return
+        for server in self._server.servers:  # not one more connection, not even for a moment
+            server.close()
+        state = self._server.server_state
+        for task in list(state.tasks):
+            task.cancel()
+        for connection in list(state.connections):
+            connection.transport.abort()
+        await self.stop()
+
     async def stop(self) -> None:
         if self._task is None:
             return

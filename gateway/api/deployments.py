@@ -26,7 +26,12 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Deployment,
-             summary="Deploy a module or image as a service", responses=_PROBLEMS)
+             summary="Deploy a module or image as a service", responses=_PROBLEMS,
+             description="Made exactly once, with or without an `Idempotency-Key`: when Marathon "
+                         "loses its answer (a leader crash, a dropped or late answer), the "
+                         "gateway asks again and recognises the app it made. Only when no "
+                         "attempt is answered is it a `503` saying the change may have been "
+                         "applied.")
 async def create_deployment(
     body: DeploymentRequest, user: CurrentUser, deployments: DeploymentsDep, response: Response,
     idempotency_key: Annotated[str | None, Header(

@@ -24,8 +24,16 @@ class MarathonClient:
         self._upstream = upstream
 
     async def create_app(self, app: dict[str, Any]) -> dict[str, Any]:
-        # POST is not idempotent: a retry after a lost answer could create a second app.
-        response = await self._upstream.request("POST", "/v2/apps", json=app, idempotent=False)
+        """Create the app; its id is the gateway's choice, so a lost answer is settled by
+        sending it again: Marathon refuses an id it has (409), and an app there that carries
+        every label of this one is this very app, landed by the earlier attempt. Any other
+        app under that id is a genuine clash (Conflict)."""
+        response = await self._upstream.request("POST", "/v2/apps", json=app, idempotent=False,
+                                                creates=True)
+        if response.status_code == 409:
+            there = await self.get_app(str(app["id"]))
+            if there is not None and _carries_labels(there, app.get("labels") or {}):
+                return there
         return _json_or_raise(response, what=f"app {app.get('id')}")
 
     async def get_app(self, app_id: str) -> dict[str, Any] | None:
@@ -101,6 +109,14 @@ class MarathonClient:
                 raise UpstreamError(f"Marathon did not open its event stream "
                                     f"(HTTP {response.status_code}).")
             yield leader, response
+
+
+def _carries_labels(app: dict[str, Any], labels: dict[str, Any]) -> bool:
+    # Two requests share an id only through an Idempotency-Key, and then each app carries a
+    # random key of its request (gateway.secrets): another request's app never has them all.
+    held = app.get("labels")
+    return bool(labels) and isinstance(held, dict) and \
+        all(held.get(name) == value for name, value in labels.items())
 
 
 def _apps_shaped(shape: Callable[[dict[str, Any]], dict[str, Any]],

@@ -8,8 +8,12 @@ to ``leader_wait``) and goes again, but only where that cannot do anything twice
   (Marathon's and Mesos' "no leader"): any call goes again, also to a leader still taking office;
 * the call is idempotent: it goes again once; and it does not wait on a deposed leader that
   holds it, but moves to the new leader as soon as one is elected;
-* anything else (a submission whose answer was lost): a 503 problem naming the scheduler and
-  saying the change may have been applied.
+* the call creates something under a name the gateway chose (``creates``): sending it again
+  cannot create a second one (Marathon refuses an id it has: 409), and only an answer tells
+  whether it was made, so it goes again like an idempotent call, and also once after a
+  timeout; the caller reads the refusal (see ``MarathonClient.create_app``);
+* anything else (a submission whose answer was lost), or a create no attempt of which was
+  answered: a 503 problem naming the scheduler and saying the change may have been applied.
 
 Only the gateway's own Basic credentials are sent upstream; the user's token never is, and no
 inbound header is copied.
@@ -78,6 +82,28 @@ def observed(observe: UpstreamObserver | None, scheduler: str, method: str,
                     time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class _Repeat:
+    """What a call allows on a leader change, and whether an earlier send of it may have been
+    acted on (then giving up must say the change may have been applied, unless repeating it
+    is harmless anyway)."""
+
+    idempotent: bool
+    creates: bool
+    may_have_landed: bool = False
+
+    @property
+    def repeatable(self) -> bool:
+        return self.idempotent or self.creates
+
+    @property
+    def maybe_applied(self) -> bool:
+        return self.may_have_landed and not self.idempotent
+
+    def landed_maybe(self) -> _Repeat:
+        return _Repeat(self.idempotent, self.creates, may_have_landed=True)
+
+
 def _never_sent(exc: httpx.TransportError) -> bool:
     """Whether the request cannot have reached the scheduler: no connection was made."""
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
@@ -102,22 +128,27 @@ class UpstreamClient:
         self._no_leader_is_unprocessed = no_leader_is_unprocessed
         self._leader_wait = leader_wait
 
-    async def request(self, method: str, path: str, *, idempotent: bool,
+    async def request(self, method: str, path: str, *, idempotent: bool, creates: bool = False,
                       params: Any = None, json: Any = None) -> httpx.Response:
-        """Send to the leader; on a leader change, to the next leader where that is safe."""
+        """Send to the leader; on a leader change, to the next leader where that is safe.
+
+        ``creates``: the call creates something under a name the gateway chose, so sending it
+        again cannot create a second one (see the module's docstring)."""
+        repeat = _Repeat(idempotent, creates)
         leader = await self._current()
         try:
-            if idempotent:
+            if repeat.repeatable:
                 answer = await self._send_unless_replaced(leader, method, path, params, json)
             else:
                 answer = await self._send(leader, method, path, params, json)
         except httpx.TransportError as exc:
             # A connection refused or never established (a dead host drops the SYN) never
             # reached the scheduler, so even a POST may go again. Any other timeout means a slow
-            # leader, not a dead one: waiting again would double the wait.
+            # leader, not a dead one: waiting again would double the wait, which only a create
+            # is worth (its outcome is unknown until a second answer comes).
             never_sent = _never_sent(exc)
             slow = isinstance(exc, httpx.TimeoutException) and not never_sent
-            if slow or not (idempotent or never_sent):
+            if (slow and not creates) or not (repeat.repeatable or never_sent):
                 raise self._unavailable("its leader did not answer",
                                         maybe_applied=not (idempotent or never_sent)) from None
             if not never_sent:
@@ -127,29 +158,30 @@ class UpstreamClient:
                 log.info("%s answer from %s lost (%s); asking again", self.scheduler, leader.url,
                          type(exc).__name__)
                 return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
-                                                method, path, params, json, idempotent,
+                                                method, path, params, json, repeat.landed_maybe(),
                                                 self._failover_deadline())
             log.info("%s leader %s unreachable (%s); waiting for the next", self.scheduler,
                      leader.url, type(exc).__name__)
         else:
-            if isinstance(answer, Leader):
-                return await self._send_to_next(answer, method, path, params, json, idempotent,
-                                                self._failover_deadline())
+            if isinstance(answer, Leader):  # the send to the deposed leader was abandoned
+                return await self._send_to_next(answer, method, path, params, json,
+                                                repeat.landed_maybe(), self._failover_deadline())
             if not self._no_leader(answer):
                 return answer
-            if not (idempotent or self._no_leader_is_unprocessed):
+            if not (repeat.repeatable or self._no_leader_is_unprocessed):
                 raise self._unavailable("it has no leader right now", maybe_applied=True)
             # It may be taking office, or deposed with its successor not yet in ZooKeeper:
             # ask whoever leads after a pause.
             log.info("%s at %s has no leader; asking again", self.scheduler, leader.url)
             deadline = self._failover_deadline()
             await asyncio.sleep(_TAKING_OFFICE_PAUSE)
+            if not self._no_leader_is_unprocessed:
+                repeat = repeat.landed_maybe()
             return await self._send_to_next(self._leaders.leader(self.scheduler) or leader,
-                                            method, path, params, json, idempotent, deadline)
+                                            method, path, params, json, repeat, deadline)
         deadline = self._failover_deadline()
         next_leader = await self._leaders.wait_for_change(self.scheduler, leader, self._leader_wait)
-        return await self._send_to_next(next_leader, method, path, params, json, idempotent,
-                                        deadline)
+        return await self._send_to_next(next_leader, method, path, params, json, repeat, deadline)
 
     @contextlib.asynccontextmanager
     async def stream(self, path: str, *, params: Any = None, accept: str,
@@ -176,7 +208,7 @@ class UpstreamClient:
         return asyncio.get_running_loop().time() + self._leader_wait
 
     async def _send_to_next(self, leader: Leader | None, method: str, path: str, params: Any,
-                            json: Any, idempotent: bool, deadline: float) -> httpx.Response:
+                            json: Any, repeat: _Repeat, deadline: float) -> httpx.Response:
         """The retry. A new leader may still be taking office: while its answers prove that
         nothing was done (no connection made, "no leader" from Marathon or Mesos, or any "no
         leader" to a call safe to repeat), ask again until the failover deadline. A send that
@@ -184,22 +216,27 @@ class UpstreamClient:
         loop = asyncio.get_running_loop()
         while True:
             if leader is None:
-                raise self._unavailable("it has no leader right now")
+                raise self._unavailable("it has no leader right now",
+                                        maybe_applied=repeat.maybe_applied)
             try:
                 response = await self._send(leader, method, path, params, json)
             except httpx.TransportError as exc:
                 never_sent = _never_sent(exc)
                 if not never_sent or loop.time() >= deadline:
+                    if not never_sent:
+                        repeat = repeat.landed_maybe()
                     raise self._unavailable("its new leader did not answer either",
-                                            maybe_applied=not (idempotent or never_sent)) from None
+                                            maybe_applied=repeat.maybe_applied) from None
                 leader = await self._leaders.wait_for_change(self.scheduler, leader,
                                                              deadline - loop.time())
                 continue
             if not self._no_leader(response):
                 return response
-            if not (idempotent or self._no_leader_is_unprocessed) or loop.time() >= deadline:
+            if not self._no_leader_is_unprocessed:
+                repeat = repeat.landed_maybe()
+            if not (repeat.repeatable or self._no_leader_is_unprocessed) or loop.time() >= deadline:
                 raise self._unavailable("it has no leader right now",
-                                        maybe_applied=not (idempotent or self._no_leader_is_unprocessed))
+                                        maybe_applied=repeat.maybe_applied)
             await asyncio.sleep(min(_TAKING_OFFICE_PAUSE, max(0.0, deadline - loop.time())))
             leader = self._leaders.leader(self.scheduler) or leader
 

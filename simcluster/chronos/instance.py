@@ -135,16 +135,17 @@ class ChronosInstance:
         await self.stop()
 
     async def crash(self, session_timeout: float | None = None) -> None:
-        """``kill -9`` or a lost machine: the port closes now, but ZooKeeper keeps naming this
-        instance as leader until its session times out (``zk_timeout`` real seconds unless
-        given), so standbys answer the proxy error page meanwhile."""
+        """``kill -9`` or a lost machine: the port closes now, and the requests in progress end
+        unanswered, but ZooKeeper keeps naming this instance as leader until its session times
+        out (``zk_timeout`` real seconds unless given), so standbys answer the proxy error page
+        meanwhile."""
         if not self.alive:
             return
         self.alive = False
         if self._latch is not None:
             self._latch.abandon()
+        await self._stop_serving(killed=True)  # first, as for Marathon's crash
         await self._stop_scheduling()
-        await self._stop_serving()
         if self._zk is not None:
             timeout = self.options.zk_timeout if session_timeout is None else session_timeout
             zk, self._zk = self._zk, None  # a restart gets a session of its own
@@ -157,10 +158,10 @@ class ChronosInstance:
         await self.scheduler.stop_leading()
         self.is_leader = False
 
-    async def _stop_serving(self) -> None:
+    async def _stop_serving(self, *, killed: bool = False) -> None:
         if self._served is not None:
             served, self._served = self._served, None
-            await served.stop()
+            await (served.kill() if killed else served.stop())
         if self._http is not None:
             await self._http.aclose()
             self._http = None

@@ -140,10 +140,12 @@ class MarathonInstance:
         self._gone = True
         if self._latch is not None:
             self._latch.abandon()
+        # Its connections die first, with the requests in them: none is answered by an
+        # instance half way out of office (a real one has no such moment).
+        await self._stop_serving(killed=True)
         async with self._transition:
             await self._unlead()
         await self._settle_background()
-        await self._stop_serving()
         if self._zk is not None:
             self._session_expiry = asyncio.create_task(self._end_session_after(session_timeout))
 
@@ -160,10 +162,10 @@ class MarathonInstance:
             await asyncio.to_thread(zk.stop)
             await asyncio.to_thread(zk.close)
 
-    async def _stop_serving(self) -> None:
+    async def _stop_serving(self, *, killed: bool = False) -> None:
         if self._served is not None:
             served, self._served = self._served, None
-            await served.stop()
+            await (served.kill() if killed else served.stop())
         if self.proxy is not None:  # its kept-alive connections to the leader
             await self.proxy.aclose()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.deployments_harness import CPU_BODY, Harness, configured, harness_for
@@ -45,12 +46,14 @@ def test_the_same_key_from_two_users_makes_two_deployments(harness):
     assert bobs["owner"] != alices["owner"]
 
 
-def test_when_the_answer_to_a_create_is_lost_no_app_is_left_behind(harness):
-    harness.cluster.drop_next_post = True
+def test_when_no_answer_to_a_create_comes_back_no_app_is_left_behind(harness):
+    # The first POST made the app, and the answer to the second was lost too: the gateway
+    # cannot tell the user it worked, so it removes the app rather than leave it unannounced.
+    harness.cluster.lost_post_answers = [httpx.ReadError("reset"), httpx.ReadError("reset")]
     response = harness.deploy()
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert harness.cluster.apps == {}
+    assert harness.cluster.posts == 2 and harness.cluster.apps == {}
 
 
 def test_marathon_refusing_an_app_is_a_clear_problem_and_nothing_is_created(harness):

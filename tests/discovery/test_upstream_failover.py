@@ -78,7 +78,7 @@ class Upstreams:
 
 
 def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
-         scheduler: Scheduler = "marathon", unprocessed: bool = False,
+         scheduler: Scheduler = "marathon", unprocessed: bool = False, creates: bool = False,
          leader_wait: float = 2.0) -> httpx.Response:
     upstreams.leaders = leaders
 
@@ -87,7 +87,8 @@ def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idem
             no_leader = marathon_has_no_leader if scheduler == "marathon" else chronos_has_no_leader
             client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader,
                                     leader_wait=leader_wait, no_leader_is_unprocessed=unprocessed)
-            return await client.request(method, "/v2/apps", idempotent=idempotent)
+            return await client.request(method, "/v2/apps", idempotent=idempotent,
+                                        creates=creates)
 
     return asyncio.run(run())
 
@@ -125,6 +126,27 @@ def test_a_submission_that_lost_its_answer_is_never_sent_twice(lost):
     with pytest.raises(UpstreamUnavailable) as error:
         call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False)
     assert upstreams.sent == [("POST", "marathon-1")]
+    assert "may have been applied" in error.value.detail
+
+
+@pytest.mark.parametrize("lost", [httpx.ReadError("connection reset"),
+                                  httpx.RemoteProtocolError("Server disconnected"),
+                                  httpx.ReadTimeout("timed out")],
+                         ids=lambda lost: type(lost).__name__)
+def test_a_create_of_a_name_the_gateway_chose_that_lost_its_answer_is_sent_again(lost):
+    # The second answer settles the first: made now, or "already exists" (read by the caller).
+    upstreams = Upstreams(lost)
+    response = call(upstreams, ElectionInProgress(OLD, NEW), "POST", idempotent=False,
+                    creates=True)
+    assert response.status_code == 200
+    assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-2")]
+
+
+def test_a_create_no_attempt_of_which_was_answered_may_have_been_applied():
+    upstreams = Upstreams(httpx.RemoteProtocolError("Server disconnected"))
+    with pytest.raises(UpstreamUnavailable) as error:
+        call(upstreams, ElectionInProgress(OLD, OLD), "POST", idempotent=False, creates=True)
+    assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-1")]
     assert "may have been applied" in error.value.detail
 
 

@@ -139,36 +139,32 @@ def test_a_read_whose_connection_drops_mid_answer_is_retried_and_succeeds(faults
     assert all(rule.times == 0 for rule in faults.sim.faults.rules), "nothing was dropped"
 
 
-def test_a_create_slow_past_the_timeout_is_503_and_its_retry_makes_exactly_one_app(faults):
-    # Marathon receives the app late, after the gateway gave up: the user is told it may have
-    # been applied; retrying with the same Idempotency-Key finds that app instead of making one.
-    key = {"Idempotency-Key": "slow-create-1"}
-    body = {"image": IMAGE, "hardware": SMALL, "description": "slow create"}
-    faults.fault(path="/v2/apps", method="POST", latency=UPSTREAM_TIMEOUT + 0.5, times=1)
-    with faults.client() as alice:
-        first = _problem(alice.post("/v1/deployments", json=body, headers=key), 503,
-                         "upstream_unavailable")
-        assert "may have been applied" in first["detail"]
-        time.sleep(1.0)  # the delayed POST lands
-        retry = alice.post("/v1/deployments", json=body, headers=key)
-        assert retry.status_code == 202, retry.text
-        mine = [a for a in faults.marathon_apps() if a["id"].endswith(retry.json()["id"])]
-        assert len(mine) == 1
-        assert alice.delete(f"/v1/deployments/{retry.json()['id']}").status_code == 204
+# (fault on the first POST of a create, whether Marathon made the app before the answer failed)
+CREATE_FAULTS = [
+    ("slow past the timeout", {"latency": UPSTREAM_TIMEOUT + 0.5}),  # made late, after the retry
+    ("dropped before Marathon saw it", {"drop": True}),
+    ("dropped after Marathon made it", {"drop": True, "after": True}),
+    ("answered past the timeout", {"latency": UPSTREAM_TIMEOUT + 0.5, "after": True}),
+]
 
 
-def test_a_create_whose_connection_drops_leaves_nothing_and_its_retry_makes_one_app(faults):
-    key = {"Idempotency-Key": "dropped-create-1"}
-    body = {"image": IMAGE, "hardware": SMALL, "description": "dropped create"}
-    before = len(faults.marathon_apps())
-    faults.fault(path="/v2/apps", method="POST", drop=True, times=1)
+@pytest.mark.parametrize(("fault", "rule"), CREATE_FAULTS, ids=[f[0] for f in CREATE_FAULTS])
+def test_a_create_whose_answer_fails_is_settled_by_the_gateway_into_exactly_one_app(faults,
+                                                                                    fault, rule):
+    # No Idempotency-Key: the gateway named the app, so it sends the create again; whether
+    # the first attempt made the app or not, the user gets 202 and Marathon holds one app.
+    description = f"create {fault}"
+    faults.fault(path="/v2/apps", method="POST", times=1, **rule)
     with faults.client() as alice:
-        _problem(alice.post("/v1/deployments", json=body, headers=key), 503,
-                 "upstream_unavailable")
-        assert len(faults.marathon_apps()) == before
-        retry = alice.post("/v1/deployments", json=body, headers=key)
-        assert retry.status_code == 202 and len(faults.marathon_apps()) == before + 1
-        assert alice.delete(f"/v1/deployments/{retry.json()['id']}").status_code == 204
+        made = alice.post("/v1/deployments", json={"image": IMAGE, "hardware": SMALL,
+                                                   "description": description})
+        assert made.status_code == 202, made.text
+        assert "idempotent-replayed" not in made.headers
+        time.sleep(1.0)  # a first attempt held back lands by now (and is refused: 409)
+        mine = [app for app in faults.marathon_apps()
+                if app["labels"].get("gateway.description") == description]
+        assert [app["id"].rsplit("/", 1)[-1] for app in mine] == [made.json()["id"]]
+        assert alice.delete(f"/v1/deployments/{made.json()['id']}").status_code == 204
 
 
 def test_a_job_submission_slow_past_the_timeout_is_stored_once(faults):

@@ -50,6 +50,25 @@ async def test_injected_errors_latency_and_dropped_connections_hit_matching_requ
     assert recovered.status_code == 200
 
 
+async def test_a_fault_after_serving_loses_the_answer_of_a_request_that_was_acted_on() -> None:
+    async with SimCluster(SimConfig(agents=1, chronos_instances=0, faults=True)) as sim:
+        async with httpx.AsyncClient(base_url=str(sim.marathon_url)) as client:
+            await client.post("/__sim__/faults", json={"path": "/v2/apps", "method": "POST",
+                                                       "drop": True, "after": True, "times": 1})
+            app = {"id": "/acted-on", "cmd": "x", "cpus": 0.1, "mem": 16}
+            with pytest.raises(httpx.HTTPError):
+                await client.post("/v2/apps", json=app)
+            again = await client.post("/v2/apps", json=app)
+            late = {"path": "/v2/apps", "method": "DELETE", "latency": 0.3, "after": True}
+            await client.post("/__sim__/faults", json=late)
+            with pytest.raises(httpx.TimeoutException):
+                await client.delete("/v2/apps/acted-on", timeout=0.1)
+            gone = await client.get("/v2/apps/acted-on")
+    assert again.status_code == 409
+    assert again.json() == {"message": "An app with id [/acted-on] already exists."}
+    assert gone.status_code == 404
+
+
 def test_the_cluster_runs_in_a_thread_for_synchronous_callers() -> None:
     with SimCluster.in_thread(SimConfig(agents=1, chronos_instances=0)) as sim:
         response = httpx.post(f"{sim.marathon_url}/v2/apps",

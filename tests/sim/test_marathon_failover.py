@@ -241,3 +241,25 @@ def _rejoined(hosts: str, count: int) -> Callable[[], Awaitable[bool]]:
         return len(nodes) == count
 
     return probe
+
+
+async def test_a_crash_resets_the_connections_of_requests_in_progress(zk_hosts: str) -> None:
+    # kill -9 answers nothing more: a request held inside the leader loses its connection,
+    # though what it did (the app it made) stays for the next leader.
+    config = SimConfig(agents=1, agent_cpus=4, marathon_instances=2, chronos_instances=0,
+                       zk_hosts=zk_hosts, faults=True)
+    async with SimCluster(config) as sim:
+        leader = await sim.wait_for_marathon_leader()
+        other = next(m for m in sim.marathons if m is not leader)
+        assert sim.faults is not None
+        held = sim.faults.add({"path": "/v2/apps", "method": "POST", "after": True,
+                               "latency": 60.0, "times": 1})
+        async with httpx.AsyncClient(base_url=leader.url, timeout=30) as client:
+            posting = asyncio.create_task(client.post("/v2/apps", json={
+                "id": "/held", "cmd": "serve", "cpus": 0.1, "mem": 32}))
+            await eventually(lambda: held.times == 0 and "/held" in leader.scheduler.apps)
+            await sim.crash_marathon(sim.marathons.index(leader), session_timeout=1.0)
+            with pytest.raises(httpx.TransportError):
+                await asyncio.wait_for(posting, 5)
+        await eventually(_leads(other), timeout=15)
+        assert "/held" in other.scheduler.apps

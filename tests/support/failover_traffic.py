@@ -28,11 +28,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport()
         self._no_effect = no_effect
         self.reached: Counter[str] = Counter()
+        self.in_flight: set[str] = set()  # submissions sent and not answered yet
         # (when, "host:port") of every served answer, to see when the gateway began using a leader.
         self.answers: list[tuple[float, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = submission_of(request)
+        if key:
+            self.in_flight.add(key)
         try:
             response = await self._inner.handle_async_request(request)
         except httpx.ConnectError:
@@ -41,6 +44,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             if key:
                 self.reached[key] += 1  # it left: the scheduler may have acted on it
             raise
+        finally:
+            self.in_flight.discard(key or "")
         if key:
             await response.aread()
             if not self._no_effect(response):

@@ -24,7 +24,11 @@ class FakeCluster:
     def __init__(self) -> None:
         self.apps: dict[str, dict[str, Any]] = {}
         self.refuse_with: tuple[int, dict[str, Any]] | None = None
-        self.drop_next_post = False  # the POST reaches Marathon, the answer is lost
+        # The answers of the next POSTs (made or refused) are lost with these errors, in turn.
+        self.lost_post_answers: list[httpx.TransportError] = []
+        # Called with the next POST's app before Marathon looks at it (e.g. another app takes
+        # its id, or the request is lost on the way by raising).
+        self.before_next_post: Callable[[dict[str, Any]], None] | None = None
         self.posts = 0
         self.updates = 0
         self.files: dict[str, bytes] = {}  # "<directory>/stdout" -> content
@@ -52,7 +56,10 @@ class FakeCluster:
     def _marathon(self, request: httpx.Request) -> httpx.Response:
         path, method = request.url.path, request.method
         if path == "/v2/apps" and method == "POST":
-            return self._create(json.loads(request.content))
+            answer = self._create(json.loads(request.content))
+            if self.lost_post_answers:
+                raise self.lost_post_answers.pop(0)
+            return answer
         if path == "/v2/apps" and method == "GET":
             selector = request.url.params.get("label", "")
             return self._json(200, {"apps": [a for a in self.apps.values()
@@ -79,6 +86,9 @@ class FakeCluster:
 
     def _create(self, app: dict[str, Any]) -> httpx.Response:
         self.posts += 1
+        before, self.before_next_post = self.before_next_post, None
+        if before is not None:
+            before(app)
         if self.refuse_with is not None:
             return self._json(*self.refuse_with)
         if app["id"] in self.apps:
@@ -88,9 +98,6 @@ class FakeCluster:
         app.update(tasksStaged=0, tasksUnhealthy=0, deployments=[], tasks=[])
         self.apps[app["id"]] = app
         self._start_task(app)
-        if self.drop_next_post:
-            self.drop_next_post = False
-            raise httpx.ReadError("connection reset by peer")
         return self._json(201, app)
 
     def _start_task(self, app: dict[str, Any]) -> None:

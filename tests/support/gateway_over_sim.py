@@ -52,6 +52,15 @@ class GatewayOverSim:
                   "command": "python job.py", "schedule": "R1/2030-01-01T00:00:00Z/P1D",
                   "hardware": {"cpus": 0.1, "memory": 128, "disk": 128, "gpus": 0}})
 
+    async def deployment_descriptions(self) -> list[str]:
+        """The description of every deployment the Marathon leader holds, asked of Marathon
+        itself: a write lost or made twice shows here whatever the gateway said."""
+        leader = await self.sim.wait_for_marathon_leader()
+        async with httpx.AsyncClient(base_url=leader.url, timeout=10) as marathon:
+            answer = await marathon.get("/v2/apps", params={"label": "gateway.kind==deployment"})
+        answer.raise_for_status()
+        return [str(app["labels"].get("gateway.description")) for app in answer.json()["apps"]]
+
     async def add_marathon(self) -> MarathonInstance:
         """Start one more Marathon instance; it joins the election behind the others."""
         sim = self.sim
@@ -79,7 +88,7 @@ async def gateway_over_sim(zk_hosts: str, *, marathons: int = 2, chronoses: int 
     """``gateway_zk_hosts``: where the gateway reaches ZooKeeper, when not as the cluster does."""
     # A port range of its own: other suites running at the same time use the default one.
     config = SimConfig(marathon_instances=marathons, chronos_instances=chronoses, zk_hosts=zk_hosts,
-                       port_range=(30000, 30999))
+                       port_range=(30000, 30999), faults=True)
     async with SimCluster(config) as sim:
         issuer_socket = bind_socket("127.0.0.1")
         issuer = DevIssuer(f"http://127.0.0.1:{issuer_socket.getsockname()[1]}/")
