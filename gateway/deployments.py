@@ -38,7 +38,7 @@ from gateway.quotas import Quotas, RecordedOwner, Usage
 from gateway.rclone import obscure
 from gateway.read_view import ReadView
 from gateway.sandbox_logs import TaskLog, task_log
-from gateway.services import Clock, require_mesos, utc_now
+from gateway.services import Clock, check_idempotency_key, require_mesos, utc_now
 from gateway.translation import deployment_changes as changes
 from gateway.translation import deployment_status as status
 from gateway.translation import deployments as specs
@@ -48,7 +48,6 @@ from gateway.upstreams.mesos import MesosClient, Sandbox
 
 log = logging.getLogger(__name__)
 
-IDEMPOTENCY_KEY_MAX = 255
 # Inside the class ``list`` is the verb every service has, so these are named out here. An app
 # with its launch-queue entry (None when it has none, or it was not read):
 Listed = list[tuple[dict[str, Any], dict[str, Any] | None]]
@@ -101,7 +100,7 @@ class Deployments:
                       idempotency_key: str | None) -> Created:
         resolved = await self.resolve(request)
         if idempotency_key is not None:
-            _check_key(idempotency_key)
+            check_idempotency_key(idempotency_key)
             replay = await self._replay(resolved, identity, idempotency_key)
             if replay is not None:
                 return replay
@@ -373,9 +372,3 @@ def _may_see(app: dict[str, Any], identity: Identity) -> bool:
 
 def _deployment_id(app: dict[str, Any]) -> str:
     return str(app["id"]).rsplit("/", 1)[-1]
-
-
-def _check_key(key: str) -> None:
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
-        raise InvalidInput("The Idempotency-Key must be 1 to 255 printable ASCII characters.",
-                           [{"field": "Idempotency-Key", "message": "invalid key"}])

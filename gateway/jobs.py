@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from gateway.audit import audited
 from gateway.capacity import ClusterCapacity
 from gateway.catalog import ModuleCatalog, ServiceTemplates
 from gateway.config import Settings
-from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gateway.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamUnavailable
 from gateway.identity import Identity
 from gateway.models.common import Hardware, Page
 from gateway.models.deployments import LogStream
@@ -24,7 +25,7 @@ from gateway.models.jobs import JOB_NAME, Job, JobChange, JobRequest, Run
 from gateway.quotas import Quotas, RecordedOwner, Usage
 from gateway.rclone import obscure
 from gateway.sandbox_logs import TaskLog, task_log
-from gateway.services import Clock, require_mesos, utc_now
+from gateway.services import Clock, check_idempotency_key, require_mesos, utc_now
 from gateway.translation import job_changes as changes
 from gateway.translation import job_status
 from gateway.translation import jobs as specs
@@ -39,6 +40,12 @@ ChildPolicy = Literal["refuse", "delete"]
 # Inside the class ``list`` is the verb every service has, so these are named out here.
 JobNames = list[str]
 Runs = list[Run]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    replayed: bool  # True: an earlier request with the same Idempotency-Key made it
 
 
 class Jobs:
@@ -69,16 +76,54 @@ class Jobs:
         await self._check_references(request, identity)
         return specs.without_secrets(job)
 
-    async def create(self, request: JobRequest, identity: Identity) -> Job:
+    async def create(self, request: JobRequest, identity: Identity,
+                     idempotency_key: str | None = None) -> Submitted:
+        """Submit a job. A create whose answer Chronos lost is settled by reading it back
+        (``ChronosClient.create_job``); the caller's own retry with the same Idempotency-Key
+        gets the job its first attempt made, as a replay."""
         async with audited("job.create", identity, request.name) as entry:
-            resolved, job = self._translate(request, identity.owner, creator=identity)
-            entry.upstream_id = str(job["name"])
+            if idempotency_key is not None:
+                check_idempotency_key(idempotency_key)
+            resolved, job = self._translate(request, identity.owner, creator=identity,
+                                            idempotency_key=idempotency_key)
+            name = str(job["name"])
+            entry.upstream_id = name
             await self._check_fits(resolved.hardware)
-            async with self._quotas.admit(identity, "jobs", resolved.hardware):
+
+            async def replay_first() -> Submitted | None:
+                # Checked under the owner's lock: an attempt that landed meanwhile is replayed,
+                # not counted against the quota as if it were a new one.
+                return await self._replay(request, identity, idempotency_key)
+
+            async with self._quotas.admit(identity, "jobs", resolved.hardware,
+                                          replay=replay_first) as earlier:
+                if earlier is not None:
+                    return earlier
                 await self._check_references(request, identity)
-                await self._chronos.create_job(job, specs.chronos_endpoint(job))
+                try:
+                    await self._chronos.create_job(job, specs.chronos_endpoint(job))
+                except UpstreamUnavailable:
+                    log.warning("job %s: no answer to its create; it may have landed", name)
+                    raise
         # Read back like any job: a run-now job may already be queued or running by now.
-        return await self.get(str(job["name"]), identity)
+        return Submitted(await self.get(name, identity), replayed=False)
+
+    async def _replay(self, request: JobRequest, identity: Identity,
+                      key: str | None) -> Submitted | None:
+        """The job an earlier request with this key made, if there is one."""
+        if key is None:
+            return None
+        name = specs.chronos_name(identity.owner, request.name)
+        there = await self._chronos.get_job(name)
+        meta = job_status.job_meta(there) if there is not None else {}
+        if there is None or meta.get("idempotency") != specs.idempotency_digest(identity.owner,
+                                                                                 key):
+            return None  # nothing, or a job of this name the key did not make: a name clash
+        if meta.get("fingerprint") != specs.request_fingerprint(request):
+            raise InvalidInput(
+                "This Idempotency-Key was already used for a different request.",
+                [{"field": "Idempotency-Key", "message": "reused with a different body"}])
+        return Submitted(await self.get(name, identity), replayed=True)
 
     async def change(self, job_id: str, change: JobChange, identity: Identity) -> Job:
         """Apply a partial change, validated as a new job, as one Chronos replace.
@@ -109,6 +154,7 @@ class Jobs:
         return await self.get(name, identity)
 
     def _translate(self, request: JobRequest, owner: str, *, creator: Identity | None = None,
+                   idempotency_key: str | None = None,
                    ) -> tuple[specs.ResolvedJob, dict[str, Any]]:
         """The Chronos job; a ``creator`` (submitting, not changing) is recorded on it."""
         resolved = specs.resolve_job(request, self._catalog, self._templates,
@@ -120,7 +166,8 @@ class Jobs:
                                     rclone_password_obscured=obscured,
                                     owner_name=display_name(creator) if creator else None,
                                     quota_groups=(self._quotas.groups_to_record(creator)
-                                                  if creator else ()))
+                                                  if creator else ()),
+                                    write=secrets.token_hex(8), idempotency_key=idempotency_key)
         return resolved, job
 
     async def _check_fits(self, hardware: Hardware) -> None:
@@ -130,9 +177,18 @@ class Jobs:
     async def _check_references(self, request: JobRequest, identity: Identity) -> None:
         # Chronos replaces a job of the same name and silently drops a job whose parent is
         # missing: both are checked here, before anything is sent.
-        if await self._chronos.get_job(specs.chronos_name(identity.owner, request.name)):
-            raise InvalidInput(f"You already have a job named {request.name!r}.",
-                               [{"field": "name", "message": "already used by one of your jobs"}])
+        there = await self._chronos.get_job(specs.chronos_name(identity.owner, request.name))
+        if there is not None:
+            # Maybe made by an earlier submission whose answer the user did not get: say it
+            # exists and where, so they look before choosing another name or deleting it.
+            since = job_status.job_meta(there).get("created_at")
+            raise InvalidInput(
+                f"You already have a job named {request.name!r}"
+                + (f" (submitted {since})" if since else "")
+                + f": see it with GET /v1/jobs/{request.name}, then choose another name or "
+                "delete it first. Resubmit with the same Idempotency-Key to get back the job "
+                "a submission made.",
+                [{"field": "name", "message": "already used by one of your jobs"}])
         await self._check_parents(request, identity.owner)
 
     async def _check_parents(self, request: JobRequest, owner: str) -> None:
@@ -192,10 +248,11 @@ class Jobs:
                     # Chronos would answer 204 and silently drop the run.
                     raise Conflict("This job is paused; resume it (PATCH with disabled: false) "
                                    "before running it.")
-                await self._chronos.create_job(specs.rearmed(job, self._now()),
-                                               specs.chronos_endpoint(job))
+                await self._chronos.create_job(
+                    specs.rearmed(job, self._now(), write=secrets.token_hex(8)),
+                    specs.chronos_endpoint(job))
             else:
-                await self._chronos.run_job(str(job["name"]))
+                await self._chronos.run_job(job)
         return await self.get(job_id, identity)
 
     async def kill(self, job_id: str, identity: Identity) -> Job:

@@ -17,7 +17,8 @@ Both services speak the same verbs: ``create`` / ``list`` / ``get`` / ``change``
 creation through ``Quotas.admit(identity, kind, hardware)`` (a change through ``Quotas.check``
 with what the item holds as ``replacing``), refuse what no agent could hold through
 ``ClusterCapacity.check_fits`` (gateway/capacity.py), take ``clock`` (the time they stamp and
-compare with) and get the Mesos master through ``require_mesos``.
+compare with) and get the Mesos master through ``require_mesos``. Both ``create``s take an
+optional Idempotency-Key (checked with ``check_idempotency_key``) and say whether they replayed.
 
 A new scheduler (a third kind of workload) provides:
 
@@ -33,10 +34,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gateway.errors import UpstreamUnavailable
+from gateway.errors import InvalidInput, UpstreamUnavailable
 from gateway.upstreams.mesos import MesosClient
 
 Clock = Callable[[], datetime]
+IDEMPOTENCY_KEY_MAX = 255
 
 
 def utc_now() -> datetime:
@@ -49,3 +51,9 @@ def require_mesos(mesos: MesosClient | None, needed_for: str) -> MesosClient:
         raise UpstreamUnavailable(f"{needed_for} need the Mesos master, which is not configured.",
                                   retry_after=None)
     return mesos
+
+
+def check_idempotency_key(key: str) -> None:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise InvalidInput("The Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                           [{"field": "Idempotency-Key", "message": "invalid key"}])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from gateway.api.deps import CurrentUser, DrainingDep, JobsDep, ListingDep
@@ -33,18 +33,29 @@ JobId = Annotated[str, Path(max_length=200, description="A job id (gw-<owner>-<n
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Job,
              summary="Submit a batch job",
+             description="Stored and started exactly once: when Chronos loses its answer (a "
+                         "leader crash, a dropped answer), the gateway reads the job back before "
+                         "it would send it again. A `503` saying the change may have been applied "
+                         "means Chronos did not answer in time: resubmit with the same "
+                         "`Idempotency-Key` to get the job if it landed (without a key, the name "
+                         "is then reported as used).",
              responses={200: {"description": "dry_run: the Chronos job that would be sent"},
                         **_PROBLEMS})
 async def submit_job(
     body: JobRequest, user: CurrentUser, jobs: JobsDep, response: Response,
     dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
     = False,
+    idempotency_key: Annotated[str | None, Header(
+        description="Retries with the same key return the job the first attempt made.",
+        max_length=255)] = None,
 ) -> Any:
     if dry_run:
         return JSONResponse(await jobs.preview(body, user), status_code=status.HTTP_200_OK)
-    created = await jobs.create(body, user)
-    response.headers["Location"] = f"/v1/jobs/{created.id}"
-    return created
+    created = await jobs.create(body, user, idempotency_key)
+    response.headers["Location"] = f"/v1/jobs/{created.job.id}"
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return created.job
 
 
 @router.get("", response_model=Page[Job], summary="The caller's jobs (without run history)",

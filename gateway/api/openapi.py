@@ -51,7 +51,7 @@ _HEADERS: dict[str, dict[str, Any]] = {
     "Location": {"description": "Where the created resource is", "required": True,
                  "schema": {"type": "string"}},
     "Idempotent-Replayed": {"description": "`true` when an earlier request with the same "
-                                           "Idempotency-Key made this deployment",
+                                           "Idempotency-Key made this deployment or job",
                             "schema": {"type": "string", "enum": ["true"]}},
     "X-Deleted-Jobs": {"description": "The ids of the deleted jobs, comma separated",
                        "required": True, "schema": {"type": "string"}},
@@ -63,7 +63,7 @@ _HEADERS: dict[str, dict[str, Any]] = {
 # (method, path) -> {status: [header names]}
 _SUCCESS_HEADERS = {
     ("post", "/v1/deployments"): {"202": ["Location", "Idempotent-Replayed"]},
-    ("post", "/v1/jobs"): {"201": ["Location"]},
+    ("post", "/v1/jobs"): {"201": ["Location", "Idempotent-Replayed"]},
     ("delete", "/v1/jobs/{job_id}"): {"204": ["X-Deleted-Jobs"]},
 }
 # A created resource's id, and the operations it feeds: (method, path, parameter name).

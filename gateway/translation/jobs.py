@@ -11,6 +11,7 @@ user's name can never reach into another owner's namespace.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from collections.abc import Sequence
@@ -127,10 +128,16 @@ def chronos_job_for(
     rclone_password_obscured: str | None = None,
     owner_name: str | None = None,
     quota_groups: Sequence[str] = (),
+    write: str,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """The Chronos job for a resolved request (parents given by the user's names). The owner's
     name (from ``display_name``) and quota groups go into the job's META_ENV: Chronos
-    has no labels, and its ``ownerName`` is what Chronos' own UI shows, kept to the owner key."""
+    has no labels, and its ``ownerName`` is what Chronos' own UI shows, kept to the owner key.
+
+    ``write`` is a nonce of this one write, so reading the job back tells whether this very
+    write landed (see ``ChronosClient.create_job``); an ``idempotency_key`` is recorded as a
+    digest with the request's fingerprint, so a retry with the key finds what it made."""
     request, hardware = resolved.request, resolved.hardware
     env = dict(request.env)
     if request.storage is not None:
@@ -154,6 +161,10 @@ def chronos_job_for(
         meta["owner_name"] = owner_name
     if quota_groups:
         meta["quota_groups"] = sorted(quota_groups)
+    meta["write"] = write
+    if idempotency_key is not None:
+        meta["idempotency"] = idempotency_digest(owner, idempotency_key)
+        meta["fingerprint"] = request_fingerprint(request)
     env[META_ENV] = json.dumps(meta, separators=(",", ":"), sort_keys=True)
 
     job: dict[str, Any] = {
@@ -187,20 +198,47 @@ def chronos_job_for(
     return job
 
 
+def idempotency_digest(owner: str, key: str) -> str:
+    return _digest("idempotency", owner, key)
+
+
+def request_fingerprint(request: JobRequest) -> str:
+    """A digest of the request without its secret (a password digest could be brute-forced)."""
+    data = request.model_dump(mode="json")
+    if data.get("storage"):
+        data["storage"].pop("rclone_password", None)
+    return _digest("request", json.dumps(data, sort_keys=True, separators=(",", ":")))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
 def schedule_used_up(job: dict[str, Any]) -> bool:
     """Every run of the job's schedule was launched (Chronos then disables it: R0)."""
     schedule = str(job.get("schedule") or "")
     return not job.get("parents") and schedule.startswith("R0/")
 
 
-def rearmed(job: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The job (as Chronos returned it) enabled again with one run, due now.
+def rearmed(job: dict[str, Any], now: datetime, *, write: str) -> dict[str, Any]:
+    """The job (as Chronos returned it) enabled again with one run, due now, marked with the
+    nonce of this ``write`` (without it, a re-armed job that ran is the job before).
 
     Chronos keeps no other way to run a job whose schedule is used up: a run of a disabled job
     is dropped. The counts and last outcomes are sent back as read, since a POST overwrites them.
     """
     period = str(job.get("schedule") or "").rsplit("/", 1)[-1] or RUN_ONCE_PERIOD.iso()
-    return {**job, "disabled": False,
+    env = []
+    for entry in job.get("environmentVariables") or []:
+        if isinstance(entry, dict) and entry.get("name") == META_ENV:
+            try:
+                meta = json.loads(str(entry.get("value")))
+            except ValueError:
+                meta = {}
+            meta = {**(meta if isinstance(meta, dict) else {}), "write": write}
+            entry = {**entry, "value": json.dumps(meta, separators=(",", ":"), sort_keys=True)}
+        env.append(entry)
+    return {**job, "environmentVariables": env, "disabled": False,
             "schedule": f"R1/{format_instant(now.astimezone(UTC))}/{period}",
             "scheduleTimeZone": "UTC"}
 

@@ -91,15 +91,27 @@ class ChronosClient:
         return {str(j["name"]): j for j in jobs or [] if isinstance(j, dict) and "name" in j}
 
     async def create_job(self, job: dict[str, Any], endpoint: str) -> dict[str, Any]:
-        """Create (Chronos: create or replace) and wait until the job is visible."""
-        # Create-or-replace with the same body ends in the same job: safe to send twice.
-        response = await self._upstream.request("POST", endpoint, json=job, idempotent=True)
+        """Create (Chronos: create or replace) and wait until the job is visible.
+
+        A POST of a name replaces the job, resetting its schedule: sent again after the first
+        one started a run-now job's run, it would run the job a second time. So before any
+        second send the job is read back: one carrying every environment variable of this one
+        (the gateway's record holds a nonce per write) is this very write, landed.
+        """
+        name = str(job["name"])
+
+        async def landed() -> httpx.Response | None:
+            there = await self.get_job(name)
+            return _answered() if there is not None and _carries_env(there, job) else None
+
+        response = await self._upstream.request("POST", endpoint, json=job, idempotent=False,
+                                                landed=landed)
         self._listing.invalidate()
         _ok(response, "create the job")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._appear_timeout
         while True:
-            created = await self.get_job(str(job["name"]))
+            created = await self.get_job(name)
             if created is not None:
                 self._listing.invalidate()  # a listing read while it was not visible yet
                 return created
@@ -108,9 +120,20 @@ class ChronosClient:
                                     "dropped it (e.g. a parent vanished meanwhile).")
             await asyncio.sleep(APPEAR_POLL)
 
-    async def run_job(self, name: str) -> None:
-        # A second PUT while the job is queued is ignored by Chronos: harmless to repeat.
-        response = await self._upstream.request("PUT", f"{API}/job/{name}", idempotent=True)
+    async def run_job(self, job: dict[str, Any]) -> None:
+        """Run the job (as just read) now. Once its run has started, a second PUT starts another,
+        so before any second send the job is read back: queued or running, or with a run
+        counted since ``job`` was read, the first PUT landed."""
+        name = str(job["name"])
+
+        async def landed() -> httpx.Response | None:
+            state = str((await self.summary()).get(name, {}).get("state") or "idle")
+            now = await self.get_job(name)
+            moved = now is not None and any(now.get(k) != job.get(k) for k in _RUN_RECORD)
+            return _answered() if state != "idle" or moved else None
+
+        response = await self._upstream.request("PUT", f"{API}/job/{name}", idempotent=False,
+                                                landed=landed)
         self._listing.invalidate()
         _checked(response, "start the job")
 
@@ -124,6 +147,23 @@ class ChronosClient:
         response = await self._upstream.request("DELETE", f"{API}/job/{name}", idempotent=True)
         self._listing.invalidate()
         _checked(response, "delete the job")
+
+
+# What a run of a job changes in it.
+_RUN_RECORD = ("successCount", "errorCount", "lastSuccess", "lastError", "schedule")
+
+
+def _answered() -> httpx.Response:
+    """What Chronos answers a create or a run (204, no body): the answer of a write whose own
+    answer was lost, once it is read back as landed."""
+    return httpx.Response(204)
+
+
+def _carries_env(job: dict[str, Any], sent: dict[str, Any]) -> bool:
+    held = {(e.get("name"), e.get("value")) for e in job.get("environmentVariables") or []
+            if isinstance(e, dict)}
+    wanted = [(e["name"], e["value"]) for e in sent.get("environmentVariables") or []]
+    return bool(wanted) and all(pair in held for pair in wanted)
 
 
 def _not_found(response: httpx.Response) -> bool:

@@ -12,6 +12,11 @@ to ``leader_wait``) and goes again, but only where that cannot do anything twice
   cannot create a second one (Marathon refuses an id it has: 409), and only an answer tells
   whether it was made, so it goes again like an idempotent call, and also once after a
   timeout; the caller reads the refusal (see ``MarathonClient.create_app``);
+* the call can be read back (``landed``: Chronos replaces a job of the same name, which would
+  run a run-now job a second time once its first run started): before it is sent again after
+  a send that may have been acted on, ``landed`` asks the current leader whether that send
+  took effect; if it did, its answer is the call's and nothing is sent again. After a timeout
+  it is never sent again, only read back: a slow leader may still act on the first send;
 * anything else (a submission whose answer was lost), or a create no attempt of which was
   answered: a 503 problem naming the scheduler and saying the change may have been applied.
 
@@ -25,7 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +38,7 @@ from typing import Any
 import httpx
 
 from gateway.discovery import Leader, LeaderSource, Scheduler
-from gateway.errors import UpstreamUnavailable
+from gateway.errors import UpstreamError, UpstreamUnavailable
 from gateway.upstreams.routes import route_template
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,9 @@ LEADER_WAIT_SECONDS = 12.0
 _TAKING_OFFICE_PAUSE = 0.2
 
 NoLeaderCheck = Callable[[httpx.Response], bool]
+# Reads back whether an earlier send of a call took effect: the answer that send would have had
+# if it did, None if it did not.
+LandedCheck = Callable[[], Awaitable[httpx.Response | None]]
 # (scheduler, method, route template, outcome, seconds) of every call sent, for /metrics.
 UpstreamObserver = Callable[[str, str, str, str, float], None]
 
@@ -90,18 +98,19 @@ class _Repeat:
 
     idempotent: bool
     creates: bool
+    landed: LandedCheck | None = None
     may_have_landed: bool = False
 
     @property
     def repeatable(self) -> bool:
-        return self.idempotent or self.creates
+        return self.idempotent or self.creates or self.landed is not None
 
     @property
     def maybe_applied(self) -> bool:
         return self.may_have_landed and not self.idempotent
 
     def landed_maybe(self) -> _Repeat:
-        return _Repeat(self.idempotent, self.creates, may_have_landed=True)
+        return _Repeat(self.idempotent, self.creates, self.landed, may_have_landed=True)
 
 
 def _never_sent(exc: httpx.TransportError) -> bool:
@@ -129,12 +138,14 @@ class UpstreamClient:
         self._leader_wait = leader_wait
 
     async def request(self, method: str, path: str, *, idempotent: bool, creates: bool = False,
-                      params: Any = None, json: Any = None) -> httpx.Response:
+                      landed: LandedCheck | None = None, params: Any = None,
+                      json: Any = None) -> httpx.Response:
         """Send to the leader; on a leader change, to the next leader where that is safe.
 
         ``creates``: the call creates something under a name the gateway chose, so sending it
-        again cannot create a second one (see the module's docstring)."""
-        repeat = _Repeat(idempotent, creates)
+        again cannot create a second one. ``landed``: the call is read back before it is sent
+        again (see the module's docstring)."""
+        repeat = _Repeat(idempotent, creates, landed)
         leader = await self._current()
         try:
             if repeat.repeatable:
@@ -148,6 +159,12 @@ class UpstreamClient:
             # is worth (its outcome is unknown until a second answer comes).
             never_sent = _never_sent(exc)
             slow = isinstance(exc, httpx.TimeoutException) and not never_sent
+            if slow and landed is not None:
+                earlier = await self._read_back(landed)
+                if earlier is None:  # not yet, and the slow leader may still act on it
+                    raise self._unavailable("its leader did not answer in time",
+                                            maybe_applied=True) from None
+                return earlier
             if (slow and not creates) or not (repeat.repeatable or never_sent):
                 raise self._unavailable("its leader did not answer",
                                         maybe_applied=not (idempotent or never_sent)) from None
@@ -218,6 +235,10 @@ class UpstreamClient:
             if leader is None:
                 raise self._unavailable("it has no leader right now",
                                         maybe_applied=repeat.maybe_applied)
+            if repeat.landed is not None and repeat.may_have_landed:
+                earlier = await self._read_back(repeat.landed)
+                if earlier is not None:
+                    return earlier
             try:
                 response = await self._send(leader, method, path, params, json)
             except httpx.TransportError as exc:
@@ -239,6 +260,18 @@ class UpstreamClient:
                                         maybe_applied=repeat.maybe_applied)
             await asyncio.sleep(min(_TAKING_OFFICE_PAUSE, max(0.0, deadline - loop.time())))
             leader = self._leaders.leader(self.scheduler) or leader
+
+    async def _read_back(self, landed: LandedCheck) -> httpx.Response | None:
+        """The answer of an earlier send that took effect, asked of the current leader; None
+        when it did not (yet)."""
+        try:
+            earlier = await landed()
+        except (UpstreamUnavailable, UpstreamError):
+            raise self._unavailable("it could not be asked whether the change took effect",
+                                    maybe_applied=True) from None
+        if earlier is not None:
+            log.info("%s: an earlier send took effect; not sending it again", self.scheduler)
+        return earlier
 
     async def _send_unless_replaced(self, leader: Leader, method: str, path: str, params: Any,
                                     json: Any) -> httpx.Response | Leader:

@@ -124,7 +124,7 @@ async def job_submit(form: PostedForm, ui: UiDep, edges: EdgesDep, jobs: JobsDep
 
     async def create() -> Job:
         request = await forms.build(JobRequest, data, errors, JOB_INPUTS, check=check)
-        return await jobs.create(request, user)
+        return (await jobs.create(request, user)).job
 
     created, errors = await forms.submit(create, JOB_INPUTS)
     if created is not None:

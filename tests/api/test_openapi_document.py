@@ -49,7 +49,8 @@ def test_answers_document_their_headers_and_creations_link_to_their_routes():
     assert all(link["parameters"] == {"deployment_id": "$response.body#/id"}
                for link in created["links"].values())
     submitted = paths["/v1/jobs"]["post"]["responses"]["201"]
-    assert set(submitted["headers"]) == {"Location"} and len(submitted["links"]) == 5
+    assert set(submitted["headers"]) == {"Location", "Idempotent-Replayed"}
+    assert len(submitted["links"]) == 5
     assert paths["/v1/jobs/{job_id}"]["delete"]["responses"]["204"]["headers"]["X-Deleted-Jobs"]
 
 

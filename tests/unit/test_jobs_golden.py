@@ -61,7 +61,8 @@ def _job(case: str) -> dict[str, Any]:
     resolved = specs.resolve_job(request, CATALOG, TEMPLATES, JOB_TEMPLATES, gpus_supported=True)
     return specs.chronos_job_for(
         resolved, owner=OWNER, templates=JOB_TEMPLATES, now=NOW, gpus_supported=True,
-        rclone_password_obscured="OBSCURED-BY-RCLONE" if request.storage else None)
+        rclone_password_obscured="OBSCURED-BY-RCLONE" if request.storage else None,
+        write="golden-write")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -101,7 +102,7 @@ def test_without_gpu_support_no_gpus_field_is_sent():
     request = JobRequest.model_validate(CASES["cpu-now"])
     resolved = specs.resolve_job(request, CATALOG, TEMPLATES, JOB_TEMPLATES, gpus_supported=False)
     job = specs.chronos_job_for(resolved, owner=OWNER, templates=JOB_TEMPLATES, now=NOW,
-                                gpus_supported=False)
+                                gpus_supported=False, write="golden-write")
     assert "gpus" not in job
 
 

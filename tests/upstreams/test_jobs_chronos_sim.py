@@ -5,6 +5,7 @@ schedules fire, dependents follow their parent, retries happen, errors are mappe
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ def _chronos_job(cluster: ChronosCluster, *, gpus: bool = False, **body: Any) ->
                                  gpus_supported=gpus)
     now = datetime.fromtimestamp(cluster.clock.now(), tz=UTC)
     return specs.chronos_job_for(resolved, owner=OWNER, templates=load_job_templates(JOB_SPECS),
-                                 now=now, gpus_supported=gpus)
+                                 now=now, gpus_supported=gpus, write=secrets.token_hex(8))
 
 
 async def _client(cluster: ChronosCluster) -> AsyncIterator[ChronosClient]:
@@ -141,7 +142,7 @@ def test_unknown_jobs_are_not_found_and_gpu_jobs_are_accepted_by_a_gpu_build(tmp
     async def body(cluster: ChronosCluster, client: ChronosClient) -> None:
         assert await client.get_job("gw-nothing") is None
         with pytest.raises(NotFound):
-            await client.run_job("gw-nothing")
+            await client.run_job({"name": "gw-nothing"})
         with pytest.raises(NotFound):
             await client.delete_job("gw-nothing")
         job = _chronos_job(cluster, gpus=True, name="gpu-train",
