@@ -8,7 +8,9 @@ only exist when the cluster was started with ``SimConfig(faults=True)``:
   adds a rule (all keys optional; ``path`` is a prefix, ``times`` null means forever; ``html``
   answers ``body`` as a text/html page, as a proxy or servlet container in front would;
   ``after`` serves the request first, so it is acted on, and then delays, drops or replaces
-  its answer). Returns the rule with its ``id``.
+  its answer). A ``latency`` before serving plays a slow server that has the request: its
+  body is read first, so a client that stops waiting does not stop it being acted on (as
+  with Jetty, which reads the body before the resource runs). Returns the rule with its ``id``.
 * ``GET /__sim__/faults`` lists rules, ``DELETE /__sim__/faults`` clears them.
 * ``POST /__sim__/leader-loss`` (Marathon only) makes the instance lose its leadership.
 """
@@ -115,6 +117,8 @@ class FaultMiddleware:
 
             await self.app(scope, receive, keep)  # acted on; only its answer is at fault
         if rule.latency:
+            if served is None:
+                receive = await _received(receive)
             await asyncio.sleep(rule.latency)
         if rule.drop:
             # Promise a body, then fail: the server closes the connection mid-response, which
@@ -136,3 +140,18 @@ class FaultMiddleware:
                 await send(message)
             return
         await self.app(scope, receive, send)
+
+
+async def _received(receive: Receive) -> Receive:
+    """The request's body read now, handed out again to whoever serves it later."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
