@@ -11,7 +11,7 @@ from gateway.discovery import Leader, Scheduler
 from gateway.errors import UpstreamUnavailable
 from gateway.upstreams.chronos import chronos_has_no_leader
 from gateway.upstreams.marathon import marathon_has_no_leader
-from gateway.upstreams.upstream import UpstreamClient
+from gateway.upstreams.upstream import LandedCheck, UpstreamClient
 
 OLD = Leader("http://marathon-1:8080")
 NEW = Leader("http://marathon-2:8080")
@@ -79,7 +79,7 @@ class Upstreams:
 
 def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idempotent: bool,
          scheduler: Scheduler = "marathon", unprocessed: bool = False, creates: bool = False,
-         leader_wait: float = 2.0) -> httpx.Response:
+         leader_wait: float = 2.0, landed: LandedCheck | None = None) -> httpx.Response:
     upstreams.leaders = leaders
 
     async def run() -> httpx.Response:
@@ -88,7 +88,7 @@ def call(upstreams: Upstreams, leaders: ElectionInProgress, method: str, *, idem
             client = UpstreamClient(scheduler, http, leaders, no_leader=no_leader,
                                     leader_wait=leader_wait, no_leader_is_unprocessed=unprocessed)
             return await client.request(method, "/v2/apps", idempotent=idempotent,
-                                        creates=creates)
+                                        creates=creates, landed=landed)
 
     return asyncio.run(run())
 
@@ -148,6 +148,71 @@ def test_a_create_no_attempt_of_which_was_answered_may_have_been_applied():
         call(upstreams, ElectionInProgress(OLD, OLD), "POST", idempotent=False, creates=True)
     assert upstreams.sent == [("POST", "marathon-1"), ("POST", "marathon-1")]
     assert "may have been applied" in error.value.detail
+
+
+class ReadBack:
+    """A ``landed`` check that records being asked and answers as the test says."""
+
+    def __init__(self, answer: httpx.Response | Exception | None) -> None:
+        self.answer, self.asked = answer, 0
+
+    async def __call__(self) -> httpx.Response | None:
+        self.asked += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+CHRONOS_OLD, CHRONOS_NEW = Leader("http://chronos-1:4400"), Leader("http://chronos-2:4400")
+LOST_ON_THE_WAY = [httpx.ReadError("connection reset"),
+                   httpx.RemoteProtocolError("Server disconnected"),
+                   httpx.Response(500, text="Error proxying request to leader (maybe the "
+                                            "leadership just changed?)")]
+
+
+@pytest.mark.parametrize("lost", LOST_ON_THE_WAY, ids=["ReadError", "Disconnected", "no leader"])
+def test_a_write_read_back_as_landed_is_not_sent_again_and_answers_as_it_would_have(lost):
+    upstreams, read_back = Upstreams(lost), ReadBack(httpx.Response(204))
+    response = call(upstreams, ElectionInProgress(CHRONOS_OLD, CHRONOS_NEW), "POST",
+                    idempotent=False, scheduler="chronos", landed=read_back)
+    assert response.status_code == 204
+    assert upstreams.sent == [("POST", "chronos-1")] and read_back.asked == 1
+
+
+@pytest.mark.parametrize("lost", LOST_ON_THE_WAY, ids=["ReadError", "Disconnected", "no leader"])
+def test_a_write_read_back_as_absent_is_sent_again_once(lost):
+    upstreams, read_back = Upstreams(lost), ReadBack(None)
+    response = call(upstreams, ElectionInProgress(CHRONOS_OLD, CHRONOS_NEW), "POST",
+                    idempotent=False, scheduler="chronos", landed=read_back)
+    assert response.status_code == 200
+    assert upstreams.sent == [("POST", "chronos-1"), ("POST", "chronos-2")]
+
+
+@pytest.mark.parametrize(("found", "status"), [(httpx.Response(204), 204), (None, 503)],
+                         ids=["landed", "not yet"])
+def test_a_slow_write_is_only_read_back_never_sent_again(found, status):
+    # The slow leader may still act on the first send: a second one could land after it.
+    upstreams, read_back = Upstreams(httpx.ReadTimeout("timed out")), ReadBack(found)
+    leaders = ElectionInProgress(CHRONOS_OLD, CHRONOS_OLD)
+    if found is None:
+        with pytest.raises(UpstreamUnavailable) as error:
+            call(upstreams, leaders, "POST", idempotent=False, scheduler="chronos",
+                 landed=read_back)
+        assert "may have been applied" in error.value.detail
+    else:
+        assert call(upstreams, leaders, "POST", idempotent=False, scheduler="chronos",
+                    landed=read_back).status_code == status
+    assert upstreams.sent == [("POST", "chronos-1")] and read_back.asked == 1
+
+
+def test_a_write_that_cannot_be_read_back_may_have_been_applied_and_is_not_sent_again():
+    upstreams = Upstreams(httpx.ReadError("connection reset"))
+    read_back = ReadBack(UpstreamUnavailable("Chronos is unavailable"))
+    with pytest.raises(UpstreamUnavailable) as error:
+        call(upstreams, ElectionInProgress(CHRONOS_OLD, CHRONOS_NEW), "POST", idempotent=False,
+             scheduler="chronos", landed=read_back)
+    assert "may have been applied" in error.value.detail
+    assert upstreams.sent == [("POST", "chronos-1")]
 
 
 def test_a_listing_that_lost_its_answer_is_repeated_on_the_next_leader():
