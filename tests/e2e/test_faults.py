@@ -168,19 +168,24 @@ def test_a_create_whose_answer_fails_is_settled_by_the_gateway_into_exactly_one_
 
 
 def test_a_job_submission_slow_past_the_timeout_is_stored_once(faults):
-    # The user is told to try again shortly (503, Retry-After; a Chronos submission of a name
-    # replaces, so it is safe to repeat); whether Chronos stored it or not, submitting again
-    # leaves exactly one job (201, or 422 "already used").
+    # Chronos has the create but is slow to act: the gateway reads the job back (not there
+    # yet) and does not send it again, since the first send may still land; the user is told it
+    # may have been applied. It lands, and the same Idempotency-Key gets that job back.
     job = {"name": "slow-submit", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
            "schedule": "R1/2030-01-01T00:00:00Z/P1D", "hardware": SMALL}
     faults.fault(path="/v1/scheduler/iso8601", method="POST", latency=UPSTREAM_TIMEOUT + 0.5,
                  times=1)
     with faults.client() as alice:
-        _problem(alice.post("/v1/jobs", json=job), 503, "upstream_unavailable")
-        time.sleep(1.0)
-        assert sum(n.endswith("-slow-submit") for n in faults.chronos_job_names()) <= 1
-        again = alice.post("/v1/jobs", json=job)
-        assert again.status_code in (201, 422), again.text
+        keyed = {"Idempotency-Key": "slow-submit-1"}
+        first = _problem(alice.post("/v1/jobs", json=job, headers=keyed), 503,
+                         "upstream_unavailable")
+        assert "may have been applied" in first["detail"]
+        faults.wait(lambda: any(n.endswith("-slow-submit") for n in faults.chronos_job_names()))
+        unkeyed = alice.post("/v1/jobs", json=job)
+        assert unkeyed.status_code == 422 and "GET /v1/jobs/slow-submit" in unkeyed.text
+        again = alice.post("/v1/jobs", json=job, headers=keyed)
+        assert again.status_code == 201, again.text
+        assert again.headers["idempotent-replayed"] == "true"
         assert sum(n.endswith("-slow-submit") for n in faults.chronos_job_names()) == 1
         assert alice.delete("/v1/jobs/slow-submit").status_code == 204
 
