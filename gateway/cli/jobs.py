@@ -114,7 +114,8 @@ def cmd_submit(session: Session, args: argparse.Namespace) -> Exit:
     if args.dry_run:
         print_json(session.json("POST", "/v1/jobs", params={"dry_run": "true"}, json=body))
         return Exit.OK
-    job = session.json("POST", "/v1/jobs", json=body)
+    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
+    job = session.json("POST", "/v1/jobs", json=body, headers=headers)
     return _report(session, args, job, job, f"submitted {job['name']} ({job['id']}): "
                                             f"{job['status']}, next run {when(job.get('next_run'))}")
 
@@ -225,6 +226,8 @@ def add_job_commands(sub: Any, common: argparse.ArgumentParser,
     submit.add_argument("file", help="the POST /v1/jobs body; - reads it from stdin")
     submit.add_argument("--dry-run", action="store_true",
                         help="print the Chronos job the gateway would send; send nothing")
+    submit.add_argument("--idempotency-key", metavar="KEY",
+                        help="retries with the same key submit only once")
     add_wait_options(submit, "its run ends", 3600.0)
     add_list_verb(verb, cmd_list, "jobs")
     verb("show", cmd_show, "one job: schedule, counts, runs").add_argument("job", help=job_help)

@@ -93,6 +93,19 @@ def test_a_dry_run_prints_the_chronos_job_and_sends_nothing(cli, gateway, tmp_pa
     assert gateway.chronos.posted == before
 
 
+def test_a_submit_retried_with_its_idempotency_key_gets_the_same_job_and_posts_once(
+        cli, gateway, tmp_path):
+    spec = _spec(tmp_path, name="keyed", schedule="R1/2030-01-01T00:00:00Z/P1D")
+    posted = len(gateway.chronos.posted)
+    for _ in range(2):
+        code, out, err = cli("jobs", "submit", spec, "--idempotency-key", "cli-1", "-o", "json")
+        assert code == Exit.OK, err
+        assert json.loads(out)["name"] == "keyed"
+    assert len(gateway.chronos.posted) == posted + 1
+    code, _, err = cli("jobs", "submit", spec)
+    assert code == Exit.INVALID and "GET /v1/jobs/keyed" in err
+
+
 def test_invalid_input_exits_7_naming_the_fields_on_stderr(cli, gateway, tmp_path):
     code, out, err = cli("jobs", "submit", _spec(tmp_path, name="bad", timezone="Mars/Base",
                                                  schedule="R/2026-12-01T02:00:00Z/P1D"))
