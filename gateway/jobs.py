@@ -252,7 +252,12 @@ class Jobs:
                     specs.rearmed(job, self._now(), write=secrets.token_hex(8)),
                     specs.chronos_endpoint(job))
             else:
-                await self._chronos.run_job(job)
+                before = {run.id for run in await self._runs(job)}
+
+                async def launched() -> bool:
+                    return any(run.id not in before for run in await self._runs(job))
+
+                await self._chronos.run_job(job, launched=launched)
         return await self.get(job_id, identity)
 
     async def kill(self, job_id: str, identity: Identity) -> Job:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 import httpx
@@ -24,6 +25,10 @@ API = "/v1/scheduler"
 # Creation only writes to ZooKeeper; the job appears in the API once Chronos' loop reloads it.
 APPEAR_TIMEOUT = 5.0
 APPEAR_POLL = 0.1
+# How long a read-back waits for a write to show before taking it as not landed: Chronos serves
+# jobs from a graph its loop reloads from ZooKeeper, so a job just stored, or every job on a
+# leader just elected, briefly reads as absent (and a new leader shows no run in progress).
+READ_BACK_SETTLE = 2.0
 
 
 def chronos_has_no_leader(response: httpx.Response) -> bool:
@@ -101,8 +106,11 @@ class ChronosClient:
         name = str(job["name"])
 
         async def landed() -> httpx.Response | None:
-            there = await self.get_job(name)
-            return _answered() if there is not None and _carries_env(there, job) else None
+            async def carried() -> bool:
+                there = await self.get_job(name)
+                return there is not None and _carries_env(there, job)
+
+            return _answered() if await self._shows(carried) else None
 
         response = await self._upstream.request("POST", endpoint, json=job, idempotent=False,
                                                 landed=landed)
@@ -120,22 +128,37 @@ class ChronosClient:
                                     "dropped it (e.g. a parent vanished meanwhile).")
             await asyncio.sleep(APPEAR_POLL)
 
-    async def run_job(self, job: dict[str, Any]) -> None:
+    async def run_job(self, job: dict[str, Any], *,
+                      launched: Callable[[], Awaitable[bool]] | None = None) -> None:
         """Run the job (as just read) now. Once its run has started, a second PUT starts another,
-        so before any second send the job is read back: queued or running, or with a run
-        counted since ``job`` was read, the first PUT landed."""
+        so before any second send the job is read back: queued or running, with a run counted
+        since ``job`` was read, or a run ``launched`` (Mesos knows runs a new Chronos leader has
+        forgotten), the first PUT landed."""
         name = str(job["name"])
 
-        async def landed() -> httpx.Response | None:
+        async def started() -> bool:
             state = str((await self.summary()).get(name, {}).get("state") or "idle")
             now = await self.get_job(name)
             moved = now is not None and any(now.get(k) != job.get(k) for k in _RUN_RECORD)
-            return _answered() if state != "idle" or moved else None
+            return state != "idle" or moved or (launched is not None and await launched())
+
+        async def landed() -> httpx.Response | None:
+            return _answered() if await self._shows(started) else None
 
         response = await self._upstream.request("PUT", f"{API}/job/{name}", idempotent=False,
                                                 landed=landed)
         self._listing.invalidate()
         _checked(response, "start the job")
+
+    async def _shows(self, check: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether ``check`` holds within READ_BACK_SETTLE seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + READ_BACK_SETTLE
+        while not await check():
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(APPEAR_POLL)
+        return True
 
     async def kill_tasks(self, name: str) -> None:
         response = await self._upstream.request("DELETE", f"{API}/task/kill/{name}",

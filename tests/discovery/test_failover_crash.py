@@ -135,8 +135,9 @@ async def test_a_crashed_marathon_leader_fails_no_listing_and_deploys_nothing_tw
 
 
 async def test_a_crashed_chronos_leader_fails_no_job_submission_and_stores_each_once(zk_hosts):
-    # Chronos names are the gateway's too, and a submission of a name replaces: the gateway
-    # sends one whose answer the crash took again, and the job is stored once.
+    # A submission of a name replaces (and would re-arm a run-now job), so the gateway reads
+    # the job whose answer the crash took back from the next leader instead of sending it
+    # again: it is there, stored once, and the user gets it.
     async with gateway_over_sim(zk_hosts, chronoses=2) as gateway:
         await gateway.ready()
         sim = gateway.sim
@@ -162,5 +163,6 @@ async def test_a_crashed_chronos_leader_fails_no_job_submission_and_stores_each_
         assert [o.detail for o in traffic.failed_writes()] == []
         [unanswered] = caught
         assert failover.standby.scheduler.graph.get(unanswered) is not None
+        assert gateway.transport.reached[unanswered] == 1, "read back, not sent again"
         listed = await gateway.users.get("/v1/jobs", headers=gateway.as_user())
         assert sorted(job["name"] for job in listed.json()["items"]) == sorted(traffic.submitted)
