@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gateway.devstack import DevStack
+from gateway.upstreams.chronos import READ_BACK_SETTLE
 from simcluster import SimConfig
 from tests.support.gateway_stack import fast_health_checks
 from tests.support.waiting import eventually
@@ -24,6 +25,8 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.anyio
 
 UPSTREAM_TIMEOUT = 1.0
+# Chronos acts on the create only after the gateway stopped looking for it.
+TOO_SLOW = UPSTREAM_TIMEOUT + READ_BACK_SETTLE + 1.0
 JOB = {"image": "deephdc/deep-oc-generic-dev:cpu", "command": "sleep 30",
        "hardware": {"cpus": 0.1, "memory": 128, "disk": 0, "gpus": 0}}
 
@@ -96,9 +99,19 @@ async def test_a_job_whose_create_answer_is_lost_before_chronos_stored_it_is_sen
     assert len(await cluster.jobs_named("train-later")) == 1
 
 
-async def test_a_keyed_retry_after_a_slow_create_replays_the_job_it_made(cluster):
+async def test_a_create_slower_than_the_timeout_is_read_back_not_sent_again(cluster):
     await cluster.fault(path="/v1/scheduler/iso8601", method="POST",
                         latency=UPSTREAM_TIMEOUT + 0.5, times=1)
+    made = await cluster.submit("slowish")
+    assert made.status_code == 201, made.text
+    await eventually(lambda: cluster.runs_of("slowish"), 5, interval=0.1)
+    [job] = await cluster.jobs_named("slowish")
+    assert job["schedule"].startswith("R0/")
+    assert len(await cluster.runs_of("slowish")) == 1
+
+
+async def test_a_keyed_retry_after_a_slow_create_replays_the_job_it_made(cluster):
+    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW, times=1)
     first = await cluster.submit("slow-train", key="k-slow")
     assert first.status_code == 503, first.text
     assert "may have been applied" in first.json()["detail"]
@@ -119,8 +132,7 @@ async def test_a_keyed_retry_after_a_slow_create_replays_the_job_it_made(cluster
 
 
 async def test_an_unkeyed_retry_after_a_slow_create_is_told_the_job_exists_and_where(cluster):
-    await cluster.fault(path="/v1/scheduler/iso8601", method="POST",
-                        latency=UPSTREAM_TIMEOUT + 0.5, times=1)
+    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW, times=1)
     assert (await cluster.submit("slow-plain")).status_code == 503
     await eventually(lambda: cluster.jobs_named("slow-plain"), 5, interval=0.1)
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gateway.devissuer import DEMO_GROUP, DevIssuer
+from gateway.upstreams.chronos import READ_BACK_SETTLE
 from simcluster.marathon.instance import MarathonInstance
 from simcluster.server import ServedApp, bind_free_socket
 from tests.e2e.fault_stack import SMALL, UPSTREAM_TIMEOUT, FaultStack, fault_stack
@@ -173,8 +174,8 @@ def test_a_job_submission_slow_past_the_timeout_is_stored_once(faults):
     # may have been applied. It lands, and the same Idempotency-Key gets that job back.
     job = {"name": "slow-submit", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
            "schedule": "R1/2030-01-01T00:00:00Z/P1D", "hardware": SMALL}
-    faults.fault(path="/v1/scheduler/iso8601", method="POST", latency=UPSTREAM_TIMEOUT + 0.5,
-                 times=1)
+    faults.fault(path="/v1/scheduler/iso8601", method="POST",
+                 latency=UPSTREAM_TIMEOUT + READ_BACK_SETTLE + 1.0, times=1)
     with faults.client() as alice:
         keyed = {"Idempotency-Key": "slow-submit-1"}
         first = _problem(alice.post("/v1/jobs", json=job, headers=keyed), 503,
