@@ -144,3 +144,35 @@ async def test_an_unkeyed_retry_after_a_slow_create_is_told_the_job_exists_and_w
     # Another key did not make it either: still the name clash, not a replay.
     assert (await cluster.submit("slow-plain", key="k-other")).status_code == 422
     assert len(await cluster.jobs_named("slow-plain")) == 1
+
+
+@pytest.mark.parametrize("finished", [False, True], ids=["scheduled", "used up (re-armed)"])
+async def test_a_run_whose_answer_is_lost_after_it_started_runs_once(cluster, finished):
+    # A scheduled job gets a PUT; a job whose one run is over is re-armed by a POST. Either way
+    # the run starts, then the answer is lost: the gateway must not start another.
+    name = "rerun-used-up" if finished else "rerun-scheduled"
+    body = {"command": "true"} if finished else {"schedule": "R1/2030-01-01T00:00:00Z/P1D",
+                                                 "command": "true"}
+    assert (await cluster.submit(name, **body)).status_code == 201
+    before = 0
+    if finished:
+        async def succeeded() -> bool:
+            [job] = await cluster.jobs_named(name)
+            return bool(job["successCount"])
+        await eventually(succeeded, 10, interval=0.1)
+        before = 1
+    path, method = (("/v1/scheduler/iso8601", "POST") if finished else
+                    ("/v1/scheduler/job/", "PUT"))
+    # Held until the run is over: a second one would not be skipped as overlapping.
+    await cluster.fault(path=path, method=method, after=True, latency=2.0, drop=True, times=1)
+    ran = await cluster.gateway.post(f"/v1/jobs/{name}/run",
+                                     headers={"Authorization": f"Bearer {cluster.token}"})
+    assert ran.status_code == 202, ran.text
+
+    async def counted() -> bool:
+        [job] = await cluster.jobs_named(name)
+        return int(job["successCount"]) > before
+    await eventually(counted, 10, interval=0.1)
+    [job] = await cluster.jobs_named(name)
+    assert int(job["successCount"]) == before + 1
+    assert len(await cluster.runs_of(name)) == before + 1
