@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.e2e.ui_browser import reload_until, shot, signed_in
-from tests.e2e.ui_stack import PrefixedSite, UiStack, prefixed_site
+from tests.e2e.ui_stack import CLIENT_ID, USERS, PrefixedSite, UiStack, prefixed_site
 
 pytestmark = pytest.mark.slow
 PREFIX = "/gpu-gateway"
@@ -90,6 +90,9 @@ def test_under_a_prefix_every_link_form_redirect_asset_and_log_stream_stays_unde
     page.click("header >> text=My jobs")
     expect(page.locator("h1")).to_have_text("My jobs")
     assert_links_under_prefix(page)
+    page.select_option("select[name='zone']", "Europe/Madrid")
+    page.get_by_role("button", name="Set").click()  # a cookie whose path is under the prefix
+    expect(page.locator("select[name='zone']")).to_have_value("Europe/Madrid")
     shot(page, "prefixed-jobs")
     page.click("header >> text=My deployments")
     expect(page.locator("table.list")).to_contain_text("under the prefix")
@@ -115,6 +118,18 @@ def test_under_a_prefix_every_link_form_redirect_asset_and_log_stream_stays_unde
     assert httpx.get(f"{stack.url}/healthz", verify=False).status_code == 200
     page.context.close()
 
+
+def test_the_apis_location_under_a_prefix_leads_back_under_it(site: PrefixedSite):
+    token = site.provider.id_token("bob", USERS["bob"], CLIENT_ID)["id_token"]
+    with httpx.Client(base_url=site.apache.url, verify=False,
+                      headers={"Authorization": f"Bearer {token}"}) as http:
+        created = http.post(f"{PREFIX}/v1/jobs", json={
+            "name": "under-prefix", "image": "deephdc/deep-oc-generic-dev:cpu",
+            "command": "true", "schedule": "R/2031-01-01T02:00:00/P1D"})
+        assert created.status_code == 201, created.text
+        assert created.headers["location"].startswith(f"{PREFIX}/v1/jobs/")
+        assert http.get(created.headers["location"]).json()["name"] == "under-prefix"
+        assert http.delete(created.headers["location"]).status_code == 204
 
 def test_the_session_outlives_its_first_token_through_refreshes_without_a_new_login(
         site: PrefixedSite, browser: Browser):
