@@ -1,6 +1,7 @@
 """The whole web UI stack for browser tests: a real OpenID provider (oidc-provider-mock), the
 simulated cluster, two gateway replicas, and Apache with mod_auth_openidc from deploy/apache/ in
 front, with TLS from a test CA. Headless Chromium (Debian's, through Playwright) is the user.
+prefixed_site.py publishes the same cluster a second time, under a path prefix.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
-
-from jose import jwt
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -55,6 +53,13 @@ class UiStack:
         return self.apache.url
 
 
+def replica_settings(info: DevInfo, job_specs: Path, **settings: Any) -> Settings:
+    """A replica's settings for the dev stack's cluster: the catalog and groups the tests use."""
+    return Settings(marathon_url=info.marathon_url, chronos_url=info.chronos_url,
+                    mesos_url=info.mesos_url, lb_host="127.0.0.1", required_groups=["deep"],
+                    admin_groups=[ADMIN_GROUP], job_specs_dir=job_specs, **settings)
+
+
 class TwoGateways:
     """The dev stack's gateway plus a second replica with the same settings (and CSRF key)."""
 
@@ -67,10 +72,7 @@ class TwoGateways:
 
     async def __aenter__(self) -> tuple[DevInfo, list[str]]:
         info = await self._stack.__aenter__()
-        settings = Settings(marathon_url=info.marathon_url, chronos_url=info.chronos_url,
-                            mesos_url=info.mesos_url, lb_host="127.0.0.1",
-                            required_groups=["deep"], admin_groups=[ADMIN_GROUP],
-                            job_specs_dir=self._job_specs, **self._settings)
+        settings = replica_settings(info, self._job_specs, **self._settings)
         self._second = EmbeddedServer(create_app(settings), "127.0.0.1")
         await self._second.start()
         return info, [info.gateway_url, self._second.url]
@@ -87,7 +89,7 @@ def signin_url(public: str, prefix: str = "") -> str:
     return f"{prefix}/oidc/redirect_uri?logout=" + quote(f"https://{public}{prefix}/ui/", safe="")
 
 
-def _apache(root: Path, tls: ServerCertificate, provider: Provider, info: DevInfo,
+def apache_site(root: Path, tls: ServerCertificate, provider: Provider, info: DevInfo,
             replicas: list[str], *, https_port: int, prefix: str = "") -> ApacheServer:
     return ApacheServer(root, {
         "PUBLIC_HOST": f"127.0.0.1:{https_port}", "PUBLIC_PREFIX": prefix,
@@ -123,7 +125,7 @@ def ui_stack(root: Path) -> Iterator[UiStack]:
         apache_port = free_port()
         settings["ui_signin_url"] = signin_url(f"127.0.0.1:{apache_port}")
         with running(TwoGateways(settings, specs)) as (info, replicas):
-            apache = _apache(root, tls, provider, info, replicas, https_port=apache_port)
+            apache = apache_site(root, tls, provider, info, replicas, https_port=apache_port)
             apache.start()
             try:
                 yield UiStack(apache, provider, info, tls, replicas, settings["ui_signin_url"],
@@ -133,82 +135,3 @@ def ui_stack(root: Path) -> Iterator[UiStack]:
     finally:
         provider.stop()
 
-
-class BearerLog:
-    """A replica's app, noting the claims of every bearer token that reaches it: what the
-    gateway saw, for tests that follow the session's token (signature unchecked: the gateway
-    does that)."""
-
-    def __init__(self, app: ASGIApp, seen: list[dict[str, Any]]) -> None:
-        self._app = app
-        self.seen = seen
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"authorization" and value.startswith(b"Bearer "):
-                    self.seen.append(jwt.get_unverified_claims(value[7:].decode()))
-        await self._app(scope, receive, send)
-
-
-class Replicas:
-    """Two more gateway replicas on the stack's cluster, with settings of their own."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.bearers: list[dict[str, Any]] = []
-        self._servers = [EmbeddedServer(BearerLog(create_app(settings), self.bearers),
-                                        "127.0.0.1") for _ in range(2)]
-
-    async def __aenter__(self) -> list[str]:
-        for server in self._servers:
-            await server.start()
-        return [server.url for server in self._servers]
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        for server in self._servers:
-            await server.stop()
-
-
-@dataclass
-class PrefixedSite:
-    apache: ApacheServer
-    provider: Provider
-    prefix: str
-    signin_url: str
-    bearers: list[dict[str, Any]]  # claims of the tokens the replicas got, oldest first
-
-    @property
-    def url(self) -> str:
-        return self.apache.url + self.prefix
-
-
-@contextmanager
-def prefixed_site(stack: UiStack, root: Path, prefix: str,
-                  token_max_age: int) -> Iterator[PrefixedSite]:
-    """The same cluster published by another Apache under ``prefix``, with its own provider
-    whose tokens live ``token_max_age`` seconds, and its own pair of replicas (which take the
-    prefix from Apache's X-Forwarded-Prefix, and allow no clock skew)."""
-    provider = Provider(list(USERS.values()), token_max_age=token_max_age)
-    provider.start()
-    try:
-        https_port = free_port()
-        settings = Settings(
-            marathon_url=stack.info.marathon_url, chronos_url=stack.info.chronos_url,
-            mesos_url=stack.info.mesos_url, lb_host="127.0.0.1", required_groups=["deep"],
-            admin_groups=[ADMIN_GROUP], job_specs_dir=stack.job_specs,
-            oidc_issuers=[provider.url], oidc_audience=CLIENT_ID, oidc_leeway=0,
-            ui_csrf_secret="one-key-for-both-replicas",
-            ui_signin_url=signin_url(f"127.0.0.1:{https_port}", prefix))
-        replicas = Replicas(settings)
-        with running(replicas) as urls:
-            apache = _apache(root, stack.tls, provider, stack.info, urls, https_port=https_port,
-                             prefix=prefix)
-            apache.start()
-            try:
-                yield PrefixedSite(apache, provider, prefix, settings.ui_signin_url,
-                                   replicas.bearers)
-            finally:
-                apache.stop()
-    finally:
-        provider.stop()
