@@ -38,7 +38,8 @@ JobId = Annotated[str, Path(max_length=200, description="A job id (gw-<owner>-<n
                         **_PROBLEMS})
 async def submit_job(
     body: JobRequest, user: CurrentUser, jobs: JobsDep, response: Response, request: Request,
-    edges: EdgesDep, dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
+    edges: EdgesDep,
+    dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
     = False,
 ) -> Any:
     if dry_run:

@@ -49,6 +49,7 @@ def test_the_location_of_a_new_job_starts_with_the_proxys_path_prefix(harness):
     assert response.status_code == 201, response.text
     assert response.headers["location"] == f"/gpu-gateway/v1/jobs/{response.json()['id']}"
 
+
 def test_a_job_run_now_becomes_a_chronos_job_named_after_its_owner(harness):
     response = harness.submit(args=["--input", "my data; rm -rf /"])
     assert response.status_code == 201, response.text

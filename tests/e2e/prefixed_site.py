@@ -5,13 +5,13 @@ pair of replicas, which note every bearer token Apache hands them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from jose import jwt
+from jose import JWTError, jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.app import create_app
@@ -37,7 +37,8 @@ class BearerLog:
         if scope["type"] == "http":
             for name, value in scope["headers"]:
                 if name == b"authorization" and value.startswith(b"Bearer "):
-                    self.seen.append(jwt.get_unverified_claims(value[7:].decode()))
+                    with suppress(JWTError):  # not a JWT: the gateway refuses it anyway
+                        self.seen.append(jwt.get_unverified_claims(value[7:].decode()))
         await self._app(scope, receive, send)
 
 
@@ -91,8 +92,8 @@ def prefixed_site(stack: UiStack, root: Path, prefix: str,
             ui_signin_url=signin_url(f"127.0.0.1:{https_port}", prefix))
         replicas = Replicas(settings)
         with running(replicas) as urls:
-            apache = apache_site(root, stack.tls, provider, stack.info, urls, https_port=https_port,
-                             prefix=prefix)
+            apache = apache_site(root, stack.tls, provider, stack.info, urls,
+                                 https_port=https_port, prefix=prefix)
             apache.start()
             try:
                 yield PrefixedSite(apache, provider, prefix, settings.ui_signin_url, stack.tls,
