@@ -211,7 +211,8 @@ class Settings(BaseSettings):
     root_path: str = Field(
         "", pattern=r"^(/[A-Za-z0-9._~-]+)*$",
         description="Path prefix under which a proxy publishes the gateway, e.g. /gateway: the web "
-        "UI's links start with it. Empty: the proxy's X-Forwarded-Prefix header, else none.",
+        "UI's links and redirects and the API's Location headers start with it. Empty: the "
+        "proxy's X-Forwarded-Prefix header, else none.",
     )
     ui_csrf_secret: SecretStr = Field(
         SecretStr(""),

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, ListingDep
+from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, EdgesDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
 from gateway.api.routing import AuthenticatedRoute
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.models.deployments import DeploymentChange
+from gateway.root_path import root_path
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"], route_class=AuthenticatedRoute)
 
@@ -34,12 +35,14 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
                          "applied.")
 async def create_deployment(
     body: DeploymentRequest, user: CurrentUser, deployments: DeploymentsDep, response: Response,
+    request: Request, edges: EdgesDep,
     idempotency_key: Annotated[str | None, Header(
         description="Retries with the same key return the deployment the first attempt made.",
         max_length=255)] = None,
 ) -> Deployment:
     created = await deployments.create(body, user, idempotency_key)
-    response.headers["Location"] = f"/v1/deployments/{created.deployment.id}"
+    response.headers["Location"] = (root_path(request, edges.settings)
+                                    + f"/v1/deployments/{created.deployment.id}")
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return created.deployment

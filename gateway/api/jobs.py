@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CurrentUser, DrainingDep, JobsDep, ListingDep
+from gateway.api.deps import CurrentUser, DrainingDep, EdgesDep, JobsDep, ListingDep
 from gateway.api.log_streams import log_response
 from gateway.api.routing import AuthenticatedRoute
 from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import Job, JobChange, JobRequest
+from gateway.root_path import root_path
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=AuthenticatedRoute)
 
@@ -42,7 +43,8 @@ JobId = Annotated[str, Path(max_length=200, description="A job id (gw-<owner>-<n
              responses={200: {"description": "dry_run: the Chronos job that would be sent"},
                         **_PROBLEMS})
 async def submit_job(
-    body: JobRequest, user: CurrentUser, jobs: JobsDep, response: Response,
+    body: JobRequest, user: CurrentUser, jobs: JobsDep, response: Response, request: Request,
+    edges: EdgesDep,
     dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
     = False,
     idempotency_key: Annotated[str | None, Header(
@@ -52,7 +54,8 @@ async def submit_job(
     if dry_run:
         return JSONResponse(await jobs.preview(body, user), status_code=status.HTTP_200_OK)
     created = await jobs.create(body, user, idempotency_key)
-    response.headers["Location"] = f"/v1/jobs/{created.job.id}"
+    response.headers["Location"] = (root_path(request, edges.settings)
+                                    + f"/v1/jobs/{created.job.id}")
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return created.job

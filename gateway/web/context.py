@@ -20,8 +20,9 @@ from gateway.auth.bearer import bearer_token_from_request
 from gateway.edges import Edges
 from gateway.errors import GatewayError, InvalidRequest, Unauthorized
 from gateway.identity import Identity
+from gateway.root_path import root_path
 from gateway.web.csrf import CsrfTokens, cross_site_reason
-from gateway.web.pages import Pages, Ui, root_path, user_zone
+from gateway.web.pages import Pages, Ui, user_zone
 
 DEV_COOKIE = "gateway_dev_token"
 MAX_FORM_BYTES = 256 * 1024

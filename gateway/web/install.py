@@ -10,11 +10,12 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway.config import Settings
 from gateway.errors import NotFound
+from gateway.root_path import root_path
 from gateway.web import catalog_pages, deployment_pages, job_pages, signin
 from gateway.web.context import DemoSignIn, WebState
 from gateway.web.csrf import CsrfTokens
 from gateway.web.errors import WebRoute, error_page
-from gateway.web.pages import STATIC, Pages, root_path
+from gateway.web.pages import STATIC, Pages
 
 _fallback = APIRouter(route_class=WebRoute, include_in_schema=False)
 

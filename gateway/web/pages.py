@@ -7,7 +7,6 @@ TLS termination without knowing the public scheme or host.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +18,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from gateway.config import Settings
 from gateway.identity import Identity
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
 ZONE_COOKIE = "gateway_tz"
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -37,13 +34,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-
-
-def root_path(request: Request, settings: Settings) -> str:
-    if settings.root_path:
-        return settings.root_path
-    forwarded = request.headers.get("x-forwarded-prefix", "").strip().rstrip("/")
-    return forwarded if PREFIX.fullmatch(forwarded) else ""
 
 
 def user_zone(request: Request) -> ZoneInfo:

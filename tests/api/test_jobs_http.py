@@ -43,6 +43,13 @@ def harness() -> Iterator[Harness]:
     yield from _harness(chronos_cache_ttl=0.0)
 
 
+def test_the_location_of_a_new_job_starts_with_the_proxys_path_prefix(harness):
+    response = harness.call("POST", "/v1/jobs", json=CPU_JOB,
+                            headers={"X-Forwarded-Prefix": "/gpu-gateway"})
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/gpu-gateway/v1/jobs/{response.json()['id']}"
+
+
 def test_a_job_run_now_becomes_a_chronos_job_named_after_its_owner(harness):
     response = harness.submit(args=["--input", "my data; rm -rf /"])
     assert response.status_code == 201, response.text

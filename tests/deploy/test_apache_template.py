@@ -18,6 +18,7 @@ from tests.support.certificates import server_certificate
 
 VALUES = {
     "PUBLIC_HOST": "gateway.example.org",
+    "PUBLIC_PREFIX": "",
     "HTTP_PORT": "18080",
     "HTTPS_PORT": "18443",
     "OIDC_PROVIDER_METADATA_URL": "https://iam.example.org/.well-known/openid-configuration",
@@ -43,9 +44,10 @@ needs_apache = pytest.mark.skipif(
     "libapache2-mod-auth-openidc)")
 
 
-def _server_root(tmp_path: Path, site: Path) -> tuple[Path, dict[str, str]]:
+def _server_root(tmp_path: Path, site: Path,
+                 prefix: str = "") -> tuple[Path, dict[str, str]]:
     tls = server_certificate(tmp_path)
-    values = {**VALUES, "TLS_CERTIFICATE_FILE": str(tls.cert_file),
+    values = {**VALUES, "PUBLIC_PREFIX": prefix, "TLS_CERTIFICATE_FILE": str(tls.cert_file),
               "TLS_CERTIFICATE_KEY_FILE": str(tls.key_file),
               "APACHE_LOG_DIR": str(tmp_path), "DEV_PROVIDER_URL": "http://10.0.0.30:8080"}
     (tmp_path / "gateway.d").mkdir()
@@ -63,9 +65,11 @@ def _config_test(conf: Path, server_root: Path,
 
 
 @needs_apache
-def test_the_rendered_template_passes_apaches_config_test_with_the_debian_modules(tmp_path):
+@pytest.mark.parametrize("prefix", ["", "/gpu-gateway"], ids=["at the root", "under a prefix"])
+def test_the_rendered_template_passes_apaches_config_test_with_the_debian_modules(tmp_path,
+                                                                                  prefix):
     site = tmp_path / "gateway-site.conf"
-    conf, values = _server_root(tmp_path, site)
+    conf, values = _server_root(tmp_path, site, prefix)
     site.write_text(render(values))
     (tmp_path / "gateway.d" / "dev-provider.conf").write_text(
         render(values, (APACHE_DIR / "dev-provider.conf").read_text()))
@@ -79,8 +83,10 @@ def test_the_rendered_template_passes_apaches_config_test_with_the_debian_module
 
 
 @needs_apache
-def test_apache_reads_the_unrendered_template_with_the_variables_in_its_environment(tmp_path):
-    conf, values = _server_root(tmp_path, APACHE_DIR / "gateway.conf")
+@pytest.mark.parametrize("prefix", ["", "/gpu-gateway"], ids=["at the root", "under a prefix"])
+def test_apache_reads_the_unrendered_template_with_the_variables_in_its_environment(tmp_path,
+                                                                                     prefix):
+    conf, values = _server_root(tmp_path, APACHE_DIR / "gateway.conf", prefix)
 
     result = _config_test(conf, tmp_path, env=values)
 

@@ -4,62 +4,16 @@ test-artifacts/screenshots/ for people to look at."""
 
 from __future__ import annotations
 
-import re
 import ssl
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.ui_stack import BROWSER_ARGS, CLIENT_ID, USERS, UiStack, ui_stack
+from tests.e2e.ui_browser import reload_until, shot, signed_in
+from tests.e2e.ui_stack import CLIENT_ID, USERS, UiStack
 
 pytestmark = pytest.mark.slow
-SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiStack]:
-    with ui_stack(tmp_path_factory.mktemp("ui-stack")) as running_stack:
-        yield running_stack
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def signed_in(browser: Browser, stack: UiStack, user: str) -> Page:
-    """A fresh browser profile that logs in as ``user`` at the provider, through Apache."""
-    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.goto(f"{stack.apache.url}/ui/")
-    assert page.url.startswith(stack.provider.url), page.url  # sent to the provider's login
-    page.click(f"button[value='{user}']")
-    page.wait_for_url(re.compile(re.escape(stack.apache.url) + "/ui/"))
-    expect(page.locator("header .who")).to_contain_text(USERS[user]["name"])
-    return page
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def reload_until(page: Page, selector: str, text: str, timeout: float = 45) -> None:
-    """Reload (the UI works without JavaScript) until ``selector`` shows ``text``."""
-    deadline = time.monotonic() + timeout
-    while text not in (page.locator(selector).first.text_content() or ""):
-        assert time.monotonic() < deadline, f"{selector} never showed {text!r}"
-        time.sleep(0.5)
-        page.reload()
 
 
 def _task_address(stack: UiStack, deployment_page: str) -> str:
@@ -257,6 +211,6 @@ def test_signing_out_ends_the_session_and_the_next_user_logs_in_anew(stack: UiSt
     assert page.url.startswith(f"{stack.provider.url}/oauth2/end_session"), page.url
     page.get_by_role("button", name="End session").click()
     page.click("button[value='bob']")
-    page.wait_for_url(re.compile(re.escape(stack.apache.url) + "/ui/"))
+    page.wait_for_url(f"{stack.url}/ui/")
     expect(page.locator("header .who")).to_contain_text("Bob Example")
     page.context.close()

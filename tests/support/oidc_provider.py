@@ -1,7 +1,8 @@
 """The third-party OpenID provider oidc-provider-mock, run as a subprocess on a free loopback port.
 
 It needs Python 3.12, so it lives in its own environment (.venv-op, made by ``make test``).
-``users`` are offered on its login page with one click, with the claims given (groups...).
+``users`` are offered on its login page with one click, with the claims given (groups...). It
+issues refresh tokens, and its token endpoint answers a refresh with a new ID token too.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ PROVIDER = REPO / ".venv-op" / "bin" / "oidc-provider-mock"
 
 
 class Provider:
-    def __init__(self, users: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, users: Sequence[dict[str, Any]] = (), *,
+                 token_max_age: int | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._users = list(users)
+        self._token_max_age = token_max_age  # seconds, of access and ID tokens; default 1 h
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -37,6 +40,8 @@ class Provider:
         command = [str(PROVIDER), "-H", "127.0.0.1", "-p", str(self.port)]
         for user in self._users:
             command += ["--user-claims", json.dumps(user)]
+        if self._token_max_age is not None:
+            command += ["--token-max-age", str(self._token_max_age)]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
