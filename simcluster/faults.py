@@ -4,13 +4,14 @@ Rules are managed over HTTP at ``/__sim__/faults`` on every simulated server, an
 only exist when the cluster was started with ``SimConfig(faults=True)``:
 
 * ``POST /__sim__/faults`` ``{"path": "/v2/apps", "method": "GET", "latency": 0.5,
-  "status": 503, "body": {...}, "html": false, "drop": false, "after": false, "times": 1}``
+  "status": 503, "body": {...}, "html": false, "drop": false, "after": false, "late": false,
+  "times": 1}``
   adds a rule (all keys optional; ``path`` is a prefix, ``times`` null means forever; ``html``
   answers ``body`` as a text/html page, as a proxy or servlet container in front would;
   ``after`` serves the request first, so it is acted on, and then delays, drops or replaces
-  its answer). A ``latency`` before serving plays a slow server that has the request: its
-  body is read first, so a client that stops waiting does not stop it being acted on (as
-  with Jetty, which reads the body before the resource runs). Returns the rule with its ``id``.
+  its answer; ``late`` reads the request's body before the ``latency`` and then serves it, so
+  it is acted on late even if its client stopped waiting: a slow server that has the request,
+  as Jetty has the body before the resource runs). Returns the rule with its ``id``.
 * ``GET /__sim__/faults`` lists rules, ``DELETE /__sim__/faults`` clears them.
 * ``POST /__sim__/leader-loss`` (Marathon only) makes the instance lose its leadership.
 """
@@ -42,6 +43,7 @@ class FaultRule:
     html: bool = False
     drop: bool = False
     after: bool = False
+    late: bool = False
     times: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
@@ -56,7 +58,7 @@ class FaultInjector:
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         allowed = {"path", "method", "latency", "status", "body", "html", "drop", "after",
-                   "times"}
+                   "late", "times"}
         rule = FaultRule(id=next(_ids), **{k: v for k, v in spec.items() if k in allowed})
         self.rules.append(rule)
         return rule
@@ -117,7 +119,7 @@ class FaultMiddleware:
 
             await self.app(scope, receive, keep)  # acted on; only its answer is at fault
         if rule.latency:
-            if served is None:
+            if rule.late and served is None:
                 receive = await _received(receive)
             await asyncio.sleep(rule.latency)
         if rule.drop:

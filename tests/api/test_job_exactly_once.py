@@ -101,7 +101,7 @@ async def test_a_job_whose_create_answer_is_lost_before_chronos_stored_it_is_sen
 
 async def test_a_create_slower_than_the_timeout_is_read_back_not_sent_again(cluster):
     await cluster.fault(path="/v1/scheduler/iso8601", method="POST",
-                        latency=UPSTREAM_TIMEOUT + 0.5, times=1)
+                        latency=UPSTREAM_TIMEOUT + 0.5, late=True, times=1)
     made = await cluster.submit("slowish")
     assert made.status_code == 201, made.text
     await eventually(lambda: cluster.runs_of("slowish"), 5, interval=0.1)
@@ -111,7 +111,8 @@ async def test_a_create_slower_than_the_timeout_is_read_back_not_sent_again(clus
 
 
 async def test_a_keyed_retry_after_a_slow_create_replays_the_job_it_made(cluster):
-    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW, times=1)
+    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW,
+                        late=True, times=1)
     first = await cluster.submit("slow-train", key="k-slow")
     assert first.status_code == 503, first.text
     assert "may have been applied" in first.json()["detail"]
@@ -132,7 +133,8 @@ async def test_a_keyed_retry_after_a_slow_create_replays_the_job_it_made(cluster
 
 
 async def test_an_unkeyed_retry_after_a_slow_create_is_told_the_job_exists_and_where(cluster):
-    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW, times=1)
+    await cluster.fault(path="/v1/scheduler/iso8601", method="POST", latency=TOO_SLOW,
+                        late=True, times=1)
     assert (await cluster.submit("slow-plain")).status_code == 503
     await eventually(lambda: cluster.jobs_named("slow-plain"), 5, interval=0.1)
 

@@ -175,7 +175,7 @@ def test_a_job_submission_slow_past_the_timeout_is_stored_once(faults):
     job = {"name": "slow-submit", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "true",
            "schedule": "R1/2030-01-01T00:00:00Z/P1D", "hardware": SMALL}
     faults.fault(path="/v1/scheduler/iso8601", method="POST",
-                 latency=UPSTREAM_TIMEOUT + READ_BACK_SETTLE + 1.0, times=1)
+                 latency=UPSTREAM_TIMEOUT + READ_BACK_SETTLE + 1.0, late=True, times=1)
     with faults.client() as alice:
         keyed = {"Idempotency-Key": "slow-submit-1"}
         first = _problem(alice.post("/v1/jobs", json=job, headers=keyed), 503,
