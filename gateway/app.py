@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from gateway import __version__
 from gateway.api import capacity as capacity_api
-from gateway.api import deployments, health, jobs, me, metrics, modules, problem_pages
+from gateway.api import deployments, docs, health, jobs, me, metrics, modules, problem_pages
 from gateway.api.body_limit import BodyLimitMiddleware
 from gateway.api.entry import FrontedFastAPI
 from gateway.api.list_front import DeploymentListFront
@@ -147,11 +147,13 @@ def create_app(settings: Settings | None = None, *,
             yield
 
     app = FrontedFastAPI(
-        title="GPU scheduling gateway",
+        title=docs.TITLE,
         summary="Deploy machine-learning modules as Marathon services and run Chronos jobs, "
                 "with OpenID Connect bearer tokens.",
         version=__version__,
         lifespan=lifespan,
+        # Served by gateway/api/docs.py, under the proxy's prefix.
+        docs_url=None, redoc_url=None,
         **_NO_TELEMETRY,
     )
     app.state.rendered_lists = RenderedLists()
@@ -175,5 +177,6 @@ def create_app(settings: Settings | None = None, *,
     app.include_router(me.router)
     app.include_router(capacity_api.router)
     app.include_router(problem_pages.router)
+    app.include_router(docs.router)
     install_web(app, dev_login=dev_login)
     return app

@@ -151,6 +151,15 @@ def test_links_follow_the_proxys_path_prefix_or_the_configured_root_path():
         assert 'action="/science/gw/ui/"' in page and "/other/ui" not in page
 
 
+def test_the_api_documentation_reads_its_document_under_the_proxys_path_prefix():
+    for web in web_client():
+        for page in ("/docs", "/redoc"):
+            prefixed = web.page(page, headers={"X-Forwarded-Prefix": "/gateway"}).text
+            assert "'/gateway/openapi.json'" in prefixed or '"/gateway/openapi.json"' in prefixed
+            plain = web.page(page).text
+            assert "/openapi.json" in plain and "/gateway/openapi.json" not in plain
+
+
 def test_a_job_is_submitted_with_a_schedule_and_shown_in_the_users_time_zone(web: WebClient):
     bad = web.send_form("/ui/jobs/new", "/ui/jobs/new", {
         "name": "nightly", "image": "deephdc/deep-oc-generic-dev:cpu", "command": "python t.py",
