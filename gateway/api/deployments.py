@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from gateway.api.deps import CurrentUser, DeploymentsDep, DrainingDep, EdgesDep, ListingDep
+from gateway.api.deps import (
+    CurrentUser,
+    DeploymentsDep,
+    DrainingDep,
+    EdgesDep,
+    IdempotencyKey,
+    ListingDep,
+)
 from gateway.api.log_streams import log_response
 from gateway.api.rendered import RenderedLists, deployment_list_key, rendered_lists
-from gateway.api.routing import AuthenticatedRoute
+from gateway.api.routing import AuthenticatedRoute, answer_created
 from gateway.models import Deployment, DeploymentRequest, LogStream, Page
 from gateway.models.deployments import DeploymentChange
-from gateway.root_path import root_path
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"], route_class=AuthenticatedRoute)
 
@@ -36,15 +42,11 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
 async def create_deployment(
     body: DeploymentRequest, user: CurrentUser, deployments: DeploymentsDep, response: Response,
     request: Request, edges: EdgesDep,
-    idempotency_key: Annotated[str | None, Header(
-        description="Retries with the same key return the deployment the first attempt made.",
-        max_length=255)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Deployment:
     created = await deployments.create(body, user, idempotency_key)
-    response.headers["Location"] = (root_path(request, edges.settings)
-                                    + f"/v1/deployments/{created.deployment.id}")
-    if created.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    answer_created(response, request, edges.settings, f"/v1/deployments/{created.deployment.id}",
+                   replayed=created.replayed)
     return created.deployment
 
 

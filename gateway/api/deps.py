@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPBearer
 
 from gateway.api.routing import authenticate
@@ -51,6 +51,9 @@ async def get_jobs(request: Request) -> Jobs:
 
 
 DeploymentsDep = Annotated[Deployments, Depends(get_deployments)]
+IdempotencyKey = Annotated[str | None, Header(
+    description="Retries with the same key return what the first attempt made.",
+    max_length=255)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 

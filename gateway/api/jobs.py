@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from gateway.api.deps import CurrentUser, DrainingDep, EdgesDep, JobsDep, ListingDep
+from gateway.api.deps import (
+    CurrentUser,
+    DrainingDep,
+    EdgesDep,
+    IdempotencyKey,
+    JobsDep,
+    ListingDep,
+)
 from gateway.api.log_streams import log_response
-from gateway.api.routing import AuthenticatedRoute
+from gateway.api.routing import AuthenticatedRoute, answer_created
 from gateway.jobs import ChildPolicy
 from gateway.models.common import Page
 from gateway.models.deployments import LogStream
 from gateway.models.jobs import Job, JobChange, JobRequest
-from gateway.root_path import root_path
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=AuthenticatedRoute)
 
@@ -47,17 +53,13 @@ async def submit_job(
     edges: EdgesDep,
     dry_run: Annotated[bool, Query(description="Only translate and validate; send nothing")]
     = False,
-    idempotency_key: Annotated[str | None, Header(
-        description="Retries with the same key return the job the first attempt made.",
-        max_length=255)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     if dry_run:
         return JSONResponse(await jobs.preview(body, user), status_code=status.HTTP_200_OK)
     created = await jobs.create(body, user, idempotency_key)
-    response.headers["Location"] = (root_path(request, edges.settings)
-                                    + f"/v1/jobs/{created.job.id}")
-    if created.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    answer_created(response, request, edges.settings, f"/v1/jobs/{created.job.id}",
+                   replayed=created.replayed)
     return created.job
 
 

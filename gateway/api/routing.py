@@ -16,7 +16,9 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from gateway.auth.bearer import bearer_token_from_request
+from gateway.config import Settings
 from gateway.identity import Identity
+from gateway.root_path import root_path
 
 
 async def authenticate(request: Request) -> Identity:
@@ -28,6 +30,15 @@ async def authenticate(request: Request) -> Identity:
         known = await request.app.state.edges.verifier.verify(token)
         request.state.identity = known
     return known
+
+
+def answer_created(response: Response, request: Request, settings: Settings, path: str, *,
+                   replayed: bool) -> None:
+    """Where a new resource is (under the proxy's path prefix), and whether this answer replays
+    the first attempt of an idempotent create."""
+    response.headers["Location"] = root_path(request, settings) + path
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
 
 
 class AuthenticatedRoute(APIRoute):
