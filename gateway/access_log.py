@@ -26,7 +26,7 @@ class AccessEntry(NamedTuple):
     path: str
     status: int
     client: str | None
-    duration_ms: float
+    seconds: float
     request_id: str
 
     @property
@@ -36,7 +36,7 @@ class AccessEntry(NamedTuple):
     def fields(self) -> dict[str, Any]:
         """The line's own fields, as a record's ``extra``."""
         return {"method": self.method, "path": self.path, "status": self.status,
-                "client": self.client, "duration_ms": self.duration_ms,
+                "client": self.client, "duration_ms": round(self.seconds * 1000, 1),
                 "request_id": self.request_id}
 
 
@@ -56,9 +56,9 @@ def log_access(method: str, path: str, status: int, client: str | None, seconds:
                request_id: str) -> None:
     if not logger.isEnabledFor(logging.INFO):
         return
-    entry = AccessEntry(time.time(), method, path, status, client, round(seconds * 1000, 1),
-                        request_id)
-    if _writer is not None and logging.root.handlers == _writer[0]:
-        _writer[1](entry)
+    entry = AccessEntry(time.time(), method, path, status, client, seconds, request_id)
+    writer = _writer
+    if writer is not None and logging.root.handlers == writer[0]:
+        writer[1](entry)
     else:
         logger.info("%s", entry.message, extra=entry.fields())

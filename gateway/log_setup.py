@@ -131,11 +131,13 @@ class BatchedStreamHandler(logging.StreamHandler[TextIO]):
 
         def write(entry: AccessEntry) -> None:
             self._lines.append(entry)
-            self._soon()
+            if not self._scheduled:
+                self._soon()
 
         return write
 
     def _soon(self) -> None:
+        """Write soon from the event loop (at once outside one)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -81,7 +81,7 @@ def test_a_batched_access_line_is_the_line_python_json_logger_writes_for_its_rec
     """gateway serve's batch writes access lines without a record (gateway/access_log.py):
     the same object, key for key and in the same order, as the record's line."""
     handler = configure_logging("json", stream=captured, batched=True)
-    entry = AccessEntry(1764547200.25, "GET", "/v1/deployments", 200, "10.0.0.9", 0.4,
+    entry = AccessEntry(1764547200.25, "GET", "/v1/deployments", 200, "10.0.0.9", 0.0004,
                         "req-from-apache-1")
     log_access("GET", "/v1/deployments", 200, "10.0.0.9", 0.0004, "req-from-apache-1")
     handler.flush()
