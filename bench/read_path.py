@@ -42,7 +42,6 @@ from bench.apache_conf import apache_config
 from bench.processes import (
     Child,
     Load,
-    free_port,
     python,
     resident_mib,
     wrk,
@@ -55,6 +54,7 @@ from gateway.read_view.trim import trimmed_app
 from gateway.serving import EmbeddedServer
 from tests.support.background import BackgroundLoop
 from tests.support.gateway_stack import fast_health_checks
+from tests.support.ports import free_port
 
 OWN_DEPLOYMENTS = 10
 OTHER_APPS = (10, 1_000, 10_000)

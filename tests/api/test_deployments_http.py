@@ -230,7 +230,8 @@ def test_the_catalog_lists_modules_with_the_hardware_users_may_ask_for(harness):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
-def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
+def _specs_with_limits(tmp_path, limits: dict) -> object:
+    """A copy of the job specs whose operators cap every module at ``limits``."""
     import shutil
 
     import yaml
@@ -238,8 +239,13 @@ def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
     specs = tmp_path / "job_specs"
     shutil.copytree(JOB_SPECS, specs)
     services = yaml.safe_load((specs / "services.yaml").read_text())
-    services["limits"] = {"cpus": 4, "memory": 8192, "disk": 20480, "gpus": 1}
+    services["limits"] = limits
     (specs / "services.yaml").write_text(yaml.safe_dump(services))
+    return specs
+
+
+def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
+    specs = _specs_with_limits(tmp_path, {"cpus": 4, "memory": 8192, "disk": 20480, "gpus": 1})
     with configured(job_specs_dir=specs) as harness:
         module = harness.call("GET", "/v1/modules/speech-to-text-tf").json()
         assert module["hardware"]["max"] == {"cpus": 4.0, "memory": 8192, "disk": 20480,
@@ -249,15 +255,7 @@ def test_the_catalog_shows_module_ranges_cut_to_the_operators_limits(tmp_path):
 
 
 def test_the_catalog_still_lists_a_module_whose_minimum_is_above_the_operators_limits(tmp_path):
-    import shutil
-
-    import yaml
-
-    specs = tmp_path / "job_specs"
-    shutil.copytree(JOB_SPECS, specs)
-    services = yaml.safe_load((specs / "services.yaml").read_text())
-    services["limits"] = {"cpus": 4, "memory": 2048, "disk": 20480, "gpus": 1}
-    (specs / "services.yaml").write_text(yaml.safe_dump(services))
+    specs = _specs_with_limits(tmp_path, {"cpus": 4, "memory": 2048, "disk": 20480, "gpus": 1})
     with configured(job_specs_dir=specs) as harness:
         listed = harness.call("GET", "/v1/modules")
         assert listed.status_code == 200

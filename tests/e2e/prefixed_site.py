@@ -18,10 +18,11 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.serving import EmbeddedServer
 from tests.e2e.ui_stack import CLIENT_ID, USERS, UiStack, apache_site, replica_settings, signin_url
-from tests.support.apache_server import ApacheServer, free_port
+from tests.support.apache_server import ApacheServer
 from tests.support.background import running
 from tests.support.certificates import ServerCertificate
 from tests.support.oidc_provider import Provider
+from tests.support.ports import free_port
 
 
 class BearerLog:

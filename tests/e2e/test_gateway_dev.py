@@ -14,15 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.serving import bind_socket
 from tests.support.paths import REPO
-
-
-def _free_port() -> int:
-    sock = bind_socket("127.0.0.1")
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
+from tests.support.ports import free_port
 
 
 @contextmanager
@@ -30,7 +23,7 @@ def _gateway_dev(tmp_path: Path, *options: str, cwd: Path = REPO) -> Iterator[tu
     """``gateway dev`` in a subprocess: its info file, then (after Ctrl-C) its output lines."""
     info_file = tmp_path / "dev-info.json"
     info_file.unlink(missing_ok=True)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway", "dev", "--port", str(port), "--info-file", str(info_file),
          *options], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,13 +1,13 @@
 """The test HAProxy is configured from Marathon's state by marathon-lb's naming and routing rules."""
 
 import http.server
-import socket
 import threading
 
 import httpx
 import pytest
 
 from tests.support.haproxy import HAProxy, marathon_lb_config
+from tests.support.ports import free_port
 
 
 def _app(app_id="/gateway/abc", **fields) -> dict:
@@ -46,12 +46,6 @@ def test_a_virtual_host_makes_the_port_http_and_routes_it_on_the_shared_frontend
     assert "hdr(host) -i api-x.example.org" in published.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class _Hello(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = f"hello from {self.server.server_address[1]} for {self.headers['Host']}".encode()
@@ -69,7 +63,7 @@ def test_a_real_haproxy_forwards_the_service_port_and_the_virtual_host(tmp_path)
     task = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
     threading.Thread(target=task.serve_forever, daemon=True).start()
     task_port = task.server_address[1]
-    service_port, http_port = _free_port(), _free_port()
+    service_port, http_port = free_port(), free_port()
     app = _app(labels={"HAPROXY_GROUP": "external", "HAPROXY_0_VHOST": "api-x.example.org"},
                portDefinitions=[{"port": service_port, "name": "api"}],
                tasks=[{"id": "t1", "host": "127.0.0.1", "state": "TASK_RUNNING",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.serving import bind_socket
 from tests.support.paths import REPO
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -26,13 +26,6 @@ _BLOCK = re.compile(r"<!-- walkthrough: (?P<name>[\w-]+)[^>]*-->\s*```sh\n(?P<co
 
 def walkthroughs() -> dict[str, str]:
     return {m["name"]: m["code"] for m in _BLOCK.finditer((REPO / "README.md").read_text())}
-
-
-def _free_port() -> int:
-    sock = bind_socket("127.0.0.1")
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +38,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (here / ".venv").symlink_to(venv)
     # The README's `make dev` listens on 8000; only the port differs here.
     process = subprocess.Popen(
-        [str(venv / "bin" / "gateway"), "dev", "--port", str(_free_port()),
+        [str(venv / "bin" / "gateway"), "dev", "--port", str(free_port()),
          "--info-file", "dev-info.json"],
         cwd=here, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -19,11 +19,12 @@ from gateway.config import Settings
 from gateway.devstack import DevInfo, DevStack
 from gateway.serving import EmbeddedServer
 from simcluster import SimConfig
-from tests.support.apache_server import ApacheServer, free_port
+from tests.support.apache_server import ApacheServer
 from tests.support.background import running
 from tests.support.certificates import ServerCertificate, server_certificate
 from tests.support.gateway_stack import fast_health_checks
 from tests.support.oidc_provider import Provider
+from tests.support.ports import free_port
 
 CLIENT_ID = "gateway-ui"
 ADMIN_GROUP = "deep/admins"

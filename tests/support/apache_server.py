@@ -6,7 +6,6 @@ this starts ``apache2 -DFOREGROUND`` with it, waits for the HTTPS port, and stop
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import time
@@ -16,15 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.apache import render, server_config
+from tests.support.processes import stop_process
 
 APACHE2 = Path("/usr/sbin/apache2")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class ApacheServer:
@@ -69,10 +62,5 @@ class ApacheServer:
     def stop(self) -> None:
         if self._process is None:
             return
-        self._process.send_signal(signal.SIGTERM)  # Apache's "stop now"
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        stop_process(self._process, timeout=15)  # SIGTERM: Apache's "stop now"
         self._process = None

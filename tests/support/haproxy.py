@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.processes import stop_process
+
 EXCLUDED_TASK_STATES = {"TASK_STAGING", "TASK_STARTING", "TASK_KILLING", "TASK_FINISHED",
                         "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_DROPPED", "TASK_GONE",
                         "TASK_GONE_BY_OPERATOR", "TASK_UNKNOWN"}
@@ -123,13 +125,8 @@ class HAProxy:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop_process(process)
 
     def __enter__(self) -> HAProxy:
         return self

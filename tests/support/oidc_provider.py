@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.support.paths import REPO
+from tests.support.processes import stop_process
 
 PROVIDER = REPO / ".venv-op" / "bin" / "oidc-provider-mock"
 
@@ -56,12 +57,7 @@ class Provider:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop_process(self._process)
             self._process = None
 
     def id_token(self, sub: str, claims: dict[str, object], client_id: str) -> dict[str, str]:

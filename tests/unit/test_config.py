@@ -10,13 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.config import Settings
-from gateway.serving import bind_socket
 from tests.support.paths import JOB_SPECS
-
-
-def _free_port() -> int:
-    with bind_socket("127.0.0.1") as sock:
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def test_issuers_are_read_comma_separated_from_the_environment(monkeypatch):
@@ -94,7 +89,7 @@ def test_serve_names_a_broken_catalog_file_instead_of_failing_with_a_traceback(t
 
 
 def test_serve_started_in_another_directory_uses_the_catalog_shipped_with_the_package(tmp_path):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway", "serve", "--port", str(port)], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
