@@ -31,6 +31,7 @@ from gateway.config import QuotaLimits, Settings
 from gateway.errors import QuotaExceeded
 from gateway.identity import Identity
 from gateway.models import Hardware
+from gateway.models.messages import number_text
 from gateway.quota_locks import QuotaLock
 
 log = logging.getLogger(__name__)
@@ -129,14 +130,10 @@ def check_quota(limits: QuotaLimits, usage: dict[str, Usage], kind: str, asked: 
     if count_limit is not None and used_count + asked.count > count_limit:
         over[kind] = {"used": used_count, "asked": asked.count, "allowed": count_limit}
     if over:
-        parts = [f"{_number(v['used'])} of {_number(v['allowed'])} {_UNITS.get(name, name)} used, "
-                 f"{_number(v['asked'])} more asked" for name, v in over.items()]
+        parts = [f"{number_text(v['used'])} of {number_text(v['allowed'])} {_UNITS.get(name, name)} used, "
+                 f"{number_text(v['asked'])} more asked" for name, v in over.items()]
         raise QuotaExceeded(f"{whose} quota does not allow this: " + "; ".join(parts) + ".",
                             extra={"quota": over})
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
 
 
 class Quotas:

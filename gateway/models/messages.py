@@ -77,7 +77,7 @@ def message(error: Mapping[str, Any], siblings: Sequence[str] = ()) -> str:
     if kind in ("literal_error", "enum"):
         return f"must be one of {ctx.get('expected')}"
     if kind in _BOUNDS:
-        return _BOUNDS[kind].format(**{key: _number(value) for key, value in ctx.items()})
+        return _BOUNDS[kind].format(**{key: number_text(value) for key, value in ctx.items()})
     if kind in _KIND:
         return _KIND[kind]
     text = str(error.get("msg", "is not valid"))
@@ -111,8 +111,9 @@ def _length(bound: str, limit: Any, error: Mapping[str, Any]) -> str:
     return f"must be {bound} {limit} characters long"
 
 
-def _number(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def number_text(value: Any) -> str:
+    """A number as people write it: 8 for 8.0, 0.1, 1048576 (never 1.04858e+06)."""
+    return format(value, ".15g") if isinstance(value, float) else str(value)
 
 
 def _last(loc: Sequence[Any]) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from gateway.catalog import HardwareRange, Module, ModuleCatalog, ServiceTemplates
 from gateway.errors import InvalidInput
 from gateway.models.common import Hardware, reserved_env_names
+from gateway.models.messages import number_text
 
 HARDWARE_FIELDS = ("cpus", "memory", "disk", "gpus")
 
@@ -59,10 +60,10 @@ def check_hardware_bounds(hardware: Hardware, bounds: HardwareRange, limits: Har
         if limits is not None:
             allowed = min(allowed, getattr(limits, name))
         if getattr(hardware, name) > allowed:
-            errors.append({"field": f"hardware.{name}", "message": f"at most {allowed}"})
+            errors.append({"field": f"hardware.{name}", "message": f"at most {number_text(allowed)}"})
         elif getattr(hardware, name) < getattr(bounds.min, name):
             # The module's own floor: below it the work would only fail, after waiting its turn.
             errors.append({"field": f"hardware.{name}",
-                           "message": f"at least {getattr(bounds.min, name)}"})
+                           "message": f"at least {number_text(getattr(bounds.min, name))}"})
     if errors:
         raise InvalidInput("The hardware asked for is outside what is allowed.", errors)

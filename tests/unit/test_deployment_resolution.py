@@ -123,6 +123,12 @@ def test_the_operators_limits_cap_a_generous_module():
     assert {e["message"] for e in caught.value.extra["errors"]} == {"at most 1", "at most 1024"}
 
 
+def test_range_messages_write_numbers_as_people_do():
+    with pytest.raises(InvalidInput) as caught:
+        _resolve({"module": "image-classification-tf", "hardware": {"cpus": 99}})
+    assert caught.value.extra["errors"] == [{"field": "hardware.cpus", "message": "at most 8"}]
+
+
 def test_an_allowed_prefix_does_not_admit_a_look_alike_organisation():
     with pytest.raises(InvalidInput):
         _resolve({"image": "deephdc-evil/miner:latest"})
